@@ -1,0 +1,1 @@
+"""Cryptographic building blocks of the core (all from the `cryptography` package)."""

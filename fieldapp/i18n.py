@@ -1,0 +1,159 @@
+"""Translations (gettext catalogs through Babel) and locale-aware formatting.
+
+Catalogs live in ``locales/<lang>/LC_MESSAGES/fieldapp.po``. They are compiled in memory
+when loaded, so a fresh checkout needs no build step and a stale ``.mo`` can never be used.
+``qps`` is a pseudo-locale for tests: every translated string comes back marked, so a
+string that escaped gettext stands out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext as _gettext
+import io
+import os
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _babel_format_date
+from babel.dates import format_datetime as _babel_format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+DOMAIN = "fieldapp"
+LANGUAGES = ("fr", "en")
+PSEUDO = "qps"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+_listeners: list[Callable[[str], None]] = []
+
+
+class PseudoTranslations(_gettext.NullTranslations):
+    """Marks every string that went through gettext: ``⟦Ŝàvé⟧``."""
+
+    _MAP = str.maketrans("aeiouAEIOUcnsyCNSY", "àéîõüÀÉÎÕÜçñŝýÇÑŜÝ")
+
+    def _mark(self, text: str) -> str:
+        # Keep {placeholders} intact so str.format still works.
+        out, depth = [], 0
+        for ch in text:
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth = max(0, depth - 1)
+            out.append(ch if depth else ch.translate(self._MAP))
+        return "⟦" + "".join(out) + "⟧"
+
+    def gettext(self, message: str) -> str:
+        return self._mark(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self._mark(msgid1 if n == 1 else msgid2)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._mark(message)
+
+
+@cache
+def _load(lang: str) -> _gettext.NullTranslations:
+    if lang == PSEUDO:
+        return PseudoTranslations()
+    po_path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+def default_language() -> str:
+    """FIELDAPP_LANG, else the system's language when it is French, else English."""
+    env = os.environ.get("FIELDAPP_LANG", "").strip().lower()
+    if env in LANGUAGES or env == PSEUDO:
+        return env
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+class _State:
+    lang: str = "en"
+    translations: _gettext.NullTranslations = _gettext.NullTranslations()
+
+
+def set_language(lang: str | None = None) -> str:
+    """Switch every later message to ``lang`` (fr, en or qps); returns the language set."""
+    lang = (lang or default_language()).lower()
+    if lang not in LANGUAGES and lang != PSEUDO:
+        lang = "en"
+    _State.lang = lang
+    _State.translations = _load(lang)
+    for listener in list(_listeners):
+        listener(lang)
+    return lang
+
+
+def current_language() -> str:
+    return _State.lang
+
+
+def on_language_change(listener: Callable[[str], None]) -> None:
+    """Call ``listener(lang)`` after every switch (the desktop app retranslates with it)."""
+    _listeners.append(listener)
+
+
+def remove_language_listener(listener: Callable[[str], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _State.translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _State.translations.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translated when shown)."""
+    return message
+
+
+def _babel_locale() -> Locale:
+    return Locale.parse("fr" if _State.lang == "fr" else "en")
+
+
+def format_date(value: dt.date | str, precision: str = "day") -> str:
+    """A date in the current language, at the precision known (day, month or year)."""
+    if isinstance(value, str):
+        parts = [int(p) for p in value.split("-")]
+        while len(parts) < 3:
+            parts.append(1)
+        value = dt.date(*parts)
+    locale = _babel_locale()
+    if precision == "year":
+        return _babel_format_date(value, "yyyy", locale=locale)
+    if precision == "month":
+        return _babel_format_date(value, "MMMM yyyy", locale=locale)
+    return _babel_format_date(value, "medium", locale=locale)
+
+
+def format_datetime(value: dt.datetime) -> str:
+    return _babel_format_datetime(value, "medium", locale=_babel_locale())
+
+
+def format_number(value: float | int) -> str:
+    return format_decimal(value, locale=_babel_locale())
+
+
+set_language("en")

@@ -1,0 +1,136 @@
+"""The one place where errors become translated, one-line user messages.
+
+Keyed by exception class *name*, so errors defined in ``sync`` (which the core must not
+import) are mapped here too. Parameters are non-sensitive (field names, sizes, paths the
+user typed). The CLI and the desktop app both call `user_message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .i18n import N_, _
+
+# Reasons carried by InvalidInput / MediaRejected / UnreadableFile, translated when shown.
+REASONS: dict[str, str] = {
+    "unknown field": N_("unknown field"),
+    "required": N_("this field is required"),
+    "null not allowed": N_("cannot be empty"),
+    "text expected": N_("text expected"),
+    "too long": N_("too long"),
+    "invalid character": N_("contains an invalid character"),
+    "not one of the allowed values": N_("not one of the allowed values"),
+    "list expected": N_("a list is expected"),
+    "whole number expected": N_("a whole number is expected"),
+    "out of range": N_("out of range"),
+    "true or false expected": N_("true or false is expected"),
+    "list of text expected": N_("a list of words is expected"),
+    "list of record ids expected": N_("a list of record ids is expected"),
+    "language code expected": N_("a language code such as fr or en is expected"),
+    "number expected": N_("a number is expected"),
+    "date expected (YYYY-MM-DD)": N_("a date is expected (YYYY-MM-DD, YYYY-MM or YYYY)"),
+    "impossible date": N_("this date does not exist"),
+    "date out of range": N_("the date is in the future or before 1960"),
+    "object expected": N_("an object is expected"),
+    "does not match the date": N_("does not match the form of the date"),
+    "smaller than the minimum": N_("is smaller than the minimum"),
+    "required with the other coordinate": N_("latitude and longitude go together"),
+    "no such incident": N_("no incident has this id"),
+    "edit the record it belongs to": N_("edit the record it belongs to instead"),
+    "too large": N_("the file is too large"),
+    "decompression bomb": N_("the image is far too large when opened (possible image bomb)"),
+    "truncated": N_("the file is truncated or damaged"),
+    "mislabelled": N_("the file's content does not match its name"),
+    "unsupported": N_("this kind of file is not supported"),
+    "empty": N_("the file is empty"),
+    "exists": N_("the file already exists"),
+    "not a file": N_("not a regular file"),
+}
+
+
+def reason_text(reason: object) -> str:
+    text = str(reason)
+    return _(REASONS[text]) if text in REASONS else text
+
+
+def _p(params: dict[str, Any], key: str) -> str:
+    return str(params.get(key, ""))
+
+
+def _invalid(p: dict[str, Any]) -> str:
+    value = p.get("value")
+    if value:
+        return _("Invalid field “{field}”: {reason} ({value}).").format(
+            field=_p(p, "field"), reason=reason_text(p.get("reason")), value=value)
+    return _("Invalid field “{field}”: {reason}.").format(
+        field=_p(p, "field"), reason=reason_text(p.get("reason")))
+
+
+def _malformed(p: dict[str, Any]) -> str:
+    if p.get("line"):
+        return _("{source} is not valid JSON (line {line}, column {column}).").format(
+            source=_p(p, "source"), line=p["line"], column=p["column"])
+    return _("{source} is not a JSON object.").format(source=_p(p, "source"))
+
+
+def _throttled(p: dict[str, Any]) -> str:
+    return _("Too many wrong attempts: wait {seconds} seconds and try again.").format(
+        seconds=_p(p, "seconds"))
+
+
+_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "ProfileMissing": lambda p: _("No profile in {path}: create one with “fieldapp init”.")
+    .format(path=_p(p, "path")),
+    "ProfileExists": lambda p: _("{path} is not empty: choose another folder for a new "
+                                 "profile.").format(path=_p(p, "path")),
+    "ProfileCorrupt": lambda p: {
+        "keyslot file": _("The key file of this profile is missing or damaged; nothing was "
+                          "changed. Use a backup of the profile folder."),
+        "newer database": _("This profile was written by a newer version of fieldapp."),
+    }.get(_p(p, "what"), _("The profile database is damaged; nothing was changed.")),
+    "WrongPassphrase": lambda p: _("Wrong passphrase."),
+    "TooManyAttempts": _throttled,
+    "WeakPassphrase": lambda p: _("Passphrase refused: use at least {n} characters, and not "
+                                  "one already used in this profile.").format(
+                                      n=_p(p, "min_length")),
+    "PassphraseMismatch": lambda p: _("The two passphrases differ."),
+    "NoPassphrase": lambda p: _("No passphrase: set {variable} or run in a terminal.")
+    .format(variable=_p(p, "variable")),
+    "ProfileLocked": lambda p: _("The profile is open in another fieldapp window."),
+    "DiskFull": lambda p: _("The disk is full: nothing was saved. Free some space and try "
+                            "again."),
+    "InvalidInput": _invalid,
+    "MalformedJSON": _malformed,
+    "UnreadableFile": lambda p: _("Cannot read {path}: {reason}.").format(
+        path=_p(p, "path"), reason=reason_text(p.get("reason"))),
+    "NotFound": lambda p: _("Nothing found with id {id}.").format(id=_p(p, "id")),
+    "UnsafePath": lambda p: _("Refused to write {path}: {reason}.").format(
+        path=_p(p, "path"), reason=reason_text(p.get("reason"))),
+    "MediaRejected": lambda p: _("File “{name}” refused: {reason}.").format(
+        name=_p(p, "name"), reason=reason_text(p.get("reason"))),
+    "AttachmentDamaged": lambda p: _("Attachment {id} is damaged or missing; the record "
+                                     "itself is safe.").format(id=_p(p, "id")),
+    "AuditChainBroken": lambda p: _("The audit log is broken at entry {position} ({reason}).")
+    .format(position=_p(p, "position"), reason=_p(p, "reason")),
+}
+
+
+def user_message(exc: BaseException) -> str:
+    """One translated line for ``exc``; unknown errors get a calm generic line."""
+    params = getattr(exc, "params", {}) or {}
+    for cls in type(exc).__mro__:
+        render = _MESSAGES.get(cls.__name__)
+        if render is not None:
+            return render(params)
+    if isinstance(exc, KeyboardInterrupt):
+        return _("Interrupted; nothing half-saved.")
+    if isinstance(exc, MemoryError):
+        return _("Not enough memory for this operation.")
+    if isinstance(exc, OSError):
+        return _("System error: {reason}.").format(reason=exc.strerror or type(exc).__name__)
+    return _("Unexpected error ({kind}); nothing was lost.").format(kind=type(exc).__name__)
+
+
+def exit_code(exc: BaseException) -> int:
+    return int(getattr(exc, "exit_code", 1))

@@ -1,0 +1,354 @@
+"""Records: add, edit (a new immutable version), read, list, history and search.
+
+Every write is one transaction: the version, the record's head, links, search index,
+user places and the audit entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import audit, model
+from .errors import DiskFull, InvalidInput, NotFound
+from .jsonutil import canonical, sha256_hex
+from .store.db import Connection, DatabaseError, is_disk_full
+from .text import fold, uuid7
+
+SEARCH_FIELDS = ("title", "description", "locality", "commune", "cercle", "region",
+                 "sub_event_type", "perpetrators_detail", "text", "summary", "witness_code",
+                 "interview_place", "community", "code", "notes", "source")
+LIST_COLUMNS = ("id", "kind", "title", "occurred_on", "region", "event_type", "status",
+                "updated_at", "created_by")
+
+
+@dataclass
+class Summary:
+    id: str
+    kind: str
+    title: str
+    occurred_on: str | None
+    region: str | None
+    event_type: str | None
+    status: str
+    updated_at: str
+    created_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Version:
+    hash: str
+    record_id: str
+    parent: str | None
+    kind: str
+    author: str
+    created_at: str
+    body: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Record:
+    id: str
+    kind: str
+    head: str
+    status: str
+    created_at: str
+    updated_at: str
+    created_by: str
+    updated_by: str
+    body: dict[str, Any]
+    incident_ids: list[str] = field(default_factory=list)
+    identity: dict[str, Any] | None = None
+    identity_id: str | None = None
+
+    @property
+    def title(self) -> str:
+        return model.title_of(self.kind, self.body)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """BEGIN IMMEDIATE … COMMIT; rollback on any error; a full disk becomes `DiskFull`."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except DatabaseError:
+                pass
+        if isinstance(exc, DatabaseError) and is_disk_full(exc):
+            raise DiskFull() from exc
+        raise
+
+
+def version_hash(record_id: str, kind: str, parent: str | None, author: str,
+                 created_at: str, body: Mapping[str, Any]) -> str:
+    return sha256_hex(canonical({"record": record_id, "kind": kind, "parent": parent,
+                                 "author": author, "created_at": created_at, "body": body}))
+
+
+def search_text(body: Mapping[str, Any]) -> str:
+    parts = [str(body[k]) for k in SEARCH_FIELDS if isinstance(body.get(k), str)]
+    parts.extend(str(t) for t in body.get("tags", []) or [])
+    return "\n".join(parts)
+
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(query: str) -> str | None:
+    """User words → an FTS5 query: every word must match, each as a prefix."""
+    tokens = _TOKEN_RE.findall(query)
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens[:16])
+
+
+class RecordStore:
+    """The records of one unlocked vault, written as ``author``."""
+
+    def __init__(self, conn: Connection, author: str) -> None:
+        self.conn = conn
+        self.author = author
+
+    # --- writing ----------------------------------------------------------------------
+    def add(self, kind: str, data: Mapping[str, Any]) -> str:
+        """Validate and store a new record; returns its id."""
+        with transaction(self.conn):
+            return self._add(kind, data)
+
+    def add_many(self, kind: str, items: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Several records in one transaction (imports, benchmarks)."""
+        with transaction(self.conn):
+            return [self._add(kind, item) for item in items]
+
+    def _add(self, kind: str, data: Mapping[str, Any]) -> str:
+        if kind not in ("incident", "testimony", "person"):
+            raise InvalidInput(field="kind", reason="not one of the allowed values")
+        body = model.validate(kind, dict(data))
+        incident_ids = body.pop("incident_ids", None)
+        identity = body.pop("identity", None)
+        body = model.normalise(kind, body)
+        model.check_consistency(kind, body)
+        if identity is not None:
+            identity = model.validate("identity", identity)
+        if incident_ids is not None:
+            incident_ids = self._check_links(incident_ids)
+        record_id = uuid7()
+        self._write_version(record_id, kind, None, body, new=True)
+        if incident_ids:
+            self._set_links(record_id, incident_ids)
+        if identity:
+            self._write_identity(record_id, None, identity)
+        audit.append(self.conn, self.author, "create", record_id, {"kind": kind})
+        return record_id
+
+    def edit(self, record_id: str, patch: Mapping[str, Any]) -> str:
+        """A new version merging ``patch`` (null removes a field); returns its hash."""
+        with transaction(self.conn):
+            current = self.get(record_id)
+            if current.kind == "identity":
+                raise InvalidInput(field="id", reason="edit the record it belongs to")
+            changes = model.validate(current.kind, dict(patch), partial=True)
+            incident_ids = changes.pop("incident_ids", None)
+            identity = changes.pop("identity", None)
+            body = dict(current.body)
+            for key, value in changes.items():
+                if value is None:
+                    body.pop(key, None)
+                else:
+                    body[key] = value
+            if "occurred_on" in changes and "date_precision" not in changes:
+                body.pop("date_precision", None)
+            for required in model.SCHEMAS[current.kind].required:
+                if required not in body:
+                    raise InvalidInput(field=required, reason="required")
+            body = model.normalise(current.kind, body)
+            model.check_consistency(current.kind, body)
+            new_hash = current.head
+            if body != current.body:
+                new_hash = self._write_version(record_id, current.kind, current.head, body)
+            if incident_ids is not None:
+                self.conn.execute("DELETE FROM link WHERE from_id = ? AND role = 'incident'",
+                                  (record_id,))
+                self._set_links(record_id, self._check_links(incident_ids))
+            if identity is not None:
+                identity = model.validate("identity", identity, partial=True)
+                merged = {**(current.identity or {}), **identity}
+                merged = {k: v for k, v in merged.items() if v is not None}
+                self._write_identity(record_id, current.identity_id, merged)
+            audit.append(self.conn, self.author, "edit", record_id,
+                         {"parent": current.head, "version": new_hash})
+            return new_hash
+
+    def _check_links(self, ids: Any) -> list[str]:
+        if not isinstance(ids, list):
+            raise InvalidInput(field="incident_ids", reason="list of record ids expected")
+        for value in ids:
+            if not isinstance(value, str) or not model.ID_RE.match(value):
+                raise InvalidInput(field="incident_ids", reason="list of record ids expected")
+            row = self.conn.execute("SELECT kind FROM record WHERE id = ?", (value,)).fetchone()
+            if row is None or row[0] != "incident":
+                raise InvalidInput(field="incident_ids", reason="no such incident",
+                                   value=value)
+        return sorted(set(ids))
+
+    def _set_links(self, record_id: str, ids: list[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO link (from_id, to_id, role) VALUES (?, ?, 'incident')",
+            [(record_id, i) for i in ids])
+
+    def _write_identity(self, owner: str, identity_id: str | None,
+                        body: dict[str, Any]) -> None:
+        if identity_id is None:
+            identity_id = uuid7()
+            self._write_version(identity_id, "identity", None, body, new=True, owner=owner)
+        else:
+            head = self.conn.execute("SELECT head FROM record WHERE id = ?",
+                                     (identity_id,)).fetchone()[0]
+            self._write_version(identity_id, "identity", head, body)
+
+    def _write_version(self, record_id: str, kind: str, parent: str | None,
+                       body: dict[str, Any], *, new: bool = False,
+                       owner: str | None = None, origin: str = "local") -> str:
+        at = audit.now()
+        digest = version_hash(record_id, kind, parent, self.author, at, body)
+        columns = (model.title_of(kind, body), body.get("occurred_on"), body.get("region"),
+                   body.get("event_type"))
+        if new:
+            self.conn.execute(
+                "INSERT INTO record (id, kind, head, created_at, updated_at, created_by, "
+                "updated_by, title, occurred_on, region, event_type, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record_id, kind, digest, at, at, self.author, self.author, *columns, owner))
+        else:
+            self.conn.execute(
+                "UPDATE record SET head = ?, updated_at = ?, updated_by = ?, title = ?, "
+                "occurred_on = ?, region = ?, event_type = ? WHERE id = ?",
+                (digest, at, self.author, *columns, record_id))
+        self.conn.execute(
+            "INSERT INTO version (hash, record_id, parent, kind, author, created_at, body, "
+            "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (digest, record_id, parent, kind, self.author, at,
+             json.dumps(body, ensure_ascii=False, sort_keys=True), origin))
+        if kind != "identity":
+            rowid = self.conn.execute("SELECT rowid FROM record WHERE id = ?",
+                                      (record_id,)).fetchone()[0]
+            self.conn.execute("DELETE FROM record_fts WHERE rowid = ?", (rowid,))
+            self.conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
+                              (rowid, columns[0], search_text(body)))
+        if kind == "incident" and body.get("locality"):
+            self._remember_place(body)
+        return digest
+
+    def _remember_place(self, body: Mapping[str, Any]) -> None:
+        name = str(body["locality"])
+        self.conn.execute(
+            "INSERT INTO place (folded, name, region, cercle, latitude, longitude) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (folded) DO UPDATE SET uses = uses + 1",
+            (fold(name), name, body.get("region"), body.get("cercle"),
+             body.get("latitude"), body.get("longitude")))
+
+    # --- reading ----------------------------------------------------------------------
+    def get(self, record_id: str) -> Record:
+        row = self.conn.execute(
+            "SELECT r.id, r.kind, r.head, r.status, r.created_at, r.updated_at, "
+            "r.created_by, r.updated_by, v.body FROM record r JOIN version v "
+            "ON v.hash = r.head WHERE r.id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise NotFound(kind="record", id=str(record_id)[:60])
+        record = Record(*row[:8], body=json.loads(row[8]))
+        record.incident_ids = [r[0] for r in self.conn.execute(
+            "SELECT to_id FROM link WHERE from_id = ? AND role = 'incident' ORDER BY to_id",
+            (record_id,))]
+        ident = self.conn.execute(
+            "SELECT r.id, v.body FROM record r JOIN version v ON v.hash = r.head "
+            "WHERE r.owner = ? AND r.kind = 'identity'", (record_id,)).fetchone()
+        if ident:
+            record.identity_id, record.identity = ident[0], json.loads(ident[1])
+        return record
+
+    def exists(self, record_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM record WHERE id = ?",
+                                 (record_id,)).fetchone() is not None
+
+    def _where(self, kind: str | None, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        clauses, args = ["r.kind != 'identity'"], []
+        if kind:
+            clauses.append("r.kind = ?")
+            args.append(kind)
+        for column in ("region", "event_type", "status"):
+            if filters.get(column):
+                clauses.append(f"r.{column} = ?")
+                args.append(filters[column])
+        if filters.get("date_from"):
+            clauses.append("r.occurred_on >= ?")
+            args.append(filters["date_from"])
+        if filters.get("date_to"):
+            clauses.append("r.occurred_on <= ?")
+            args.append(filters["date_to"] + "\uffff")
+        return " AND ".join(clauses), args
+
+    def list(self, kind: str | None = None, *, limit: int = 100, offset: int = 0,
+             **filters: Any) -> list[Summary]:
+        """Newest first (by date of the event, then creation); filters: region,
+        event_type, status, date_from, date_to."""
+        where, args = self._where(kind, filters)
+        cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+        rows = self.conn.execute(
+            f"SELECT {cols} FROM record r WHERE {where} "  # noqa: S608 - fixed columns
+            "ORDER BY r.occurred_on DESC, r.id DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset)).fetchall()
+        return [Summary(*row) for row in rows]
+
+    def count(self, kind: str | None = None, **filters: Any) -> int:
+        where, args = self._where(kind, filters)
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM record r WHERE {where}", args).fetchone()[0])  # noqa: S608
+
+    def history(self, record_id: str) -> list[Version]:
+        """Every version, oldest first."""
+        self.get(record_id)
+        rows = self.conn.execute(
+            "SELECT hash, record_id, parent, kind, author, created_at, body FROM version "
+            "WHERE record_id = ? ORDER BY created_at, rowid", (record_id,)).fetchall()
+        return [Version(*row[:6], body=json.loads(row[6])) for row in rows]
+
+    def search(self, query: str, *, kind: str | None = None, limit: int = 50) -> list[Summary]:
+        """Records matching every word of ``query`` (accent- and case-insensitive)."""
+        match = fts_query(query)
+        if match is None:
+            return []
+        cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+        kind_clause = "AND r.kind = ?" if kind else ""
+        args: list[Any] = [match, *([kind] if kind else []), limit]
+        rows = self.conn.execute(
+            f"SELECT {cols} FROM record_fts f JOIN record r ON r.rowid = f.rowid "  # noqa: S608
+            f"WHERE record_fts MATCH ? {kind_clause} ORDER BY f.rank LIMIT ?", args).fetchall()
+        return [Summary(*row) for row in rows]
+
+    def places(self, prefix: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Places typed by users whose name starts with ``prefix`` (folded)."""
+        key = fold(prefix)
+        rows = self.conn.execute(
+            "SELECT name, region, cercle, latitude, longitude, uses FROM place "
+            "WHERE folded >= ? AND folded < ? ORDER BY uses DESC, name LIMIT ?",
+            (key, key + "\uffff", limit)).fetchall()
+        keys = ("name", "region", "cercle", "latitude", "longitude", "uses")
+        return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,1 @@
+"""The encrypted record store (SQLCipher) and its migrations."""

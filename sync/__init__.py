@@ -1,0 +1,1 @@
+"""Sync: wire protocol, client, USB bundles, central server. Imports fieldapp; no Qt."""
