@@ -88,6 +88,11 @@ class Vault:
     def records(self) -> RecordStore:
         return RecordStore(self.conn, self.pseudonym)
 
+    def reader(self, *, check_same_thread: bool = True) -> db.Connection:
+        """A second connection to the same vault, for reading on another thread
+        (the desktop app lists records on the main thread while its worker writes)."""
+        return db.connect(self.db_path, self.key, check_same_thread=check_same_thread)
+
     def close(self) -> None:
         try:
             self.conn.close()

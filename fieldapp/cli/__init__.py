@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "fieldapp.cli.media_cmds",
     "fieldapp.cli.export_cmds",
     "fieldapp.cli.misc_cmds",
+    "fieldapp.cli.places_cmds",
     "sync.cli",
 )
 
