@@ -32,7 +32,7 @@ def parse_object(raw: bytes, source: str) -> dict[str, Any]:
     except ValueError:
         raise MalformedJSON(source=source, line=0, column=0) from None
     if not isinstance(value, dict):
-        raise MalformedJSON(source=source, line=1, column=1)
+        raise MalformedJSON(source=source, line=0, column=0)
     return value
 
 

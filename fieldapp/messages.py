@@ -111,6 +111,10 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         name=_p(p, "name"), reason=reason_text(p.get("reason"))),
     "AttachmentDamaged": lambda p: _("Attachment {id} is damaged or missing; the record "
                                      "itself is safe.").format(id=_p(p, "id")),
+    # sqlcipher3 errors that reach the user: a page failing its HMAC is damage.
+    "OperationalError": lambda p: _("The profile database is busy or unreadable; nothing was "
+                                    "changed. Close other fieldapp windows and try again."),
+    "DatabaseError": lambda p: _("The profile database is damaged; nothing was changed."),
     "AuditChainBroken": lambda p: _("The audit log is broken at entry {position} ({reason}).")
     .format(position=_p(p, "position"), reason=_p(p, "reason")),
 }

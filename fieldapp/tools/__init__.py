@@ -1,1 +1,1 @@
-"""Build-time tools (not imported by the app)."""
+"""Developer tools (catalog maintenance, data builders); not used at run time."""
