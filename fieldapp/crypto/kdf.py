@@ -1,7 +1,7 @@
 """Argon2id key derivation, calibrated on this machine.
 
 The floor is 64 MiB and 3 passes whatever the calibration says; calibration raises the
-memory first (up to 256 MiB, gentle on old laptops), then the passes, until one derivation
+memory first (up to 128 MiB: gentle on old laptops and on peak memory), then the passes, until one derivation
 takes about the target time.
 """
 
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 MIN_MEMORY_KIB = 64 * 1024
 MIN_ITERATIONS = 3
-MAX_MEMORY_KIB = 256 * 1024
+MAX_MEMORY_KIB = 128 * 1024
 MAX_ITERATIONS = 64
 LANES = 4
 DEFAULT_SECONDS = 0.5

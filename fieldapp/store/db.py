@@ -47,9 +47,12 @@ def is_disk_full(exc: BaseException) -> bool:
     return "disk is full" in str(exc) or "disk I/O error" in str(exc)
 
 
-def connect(path: Path, key: bytes, *, create: bool = False,
+def connect(path: Path, key: bytes | None, *, create: bool = False,
             check_same_thread: bool = True) -> Connection:
-    """Open ``path`` with ``key``; `WrongPassphrase`/`ProfileCorrupt` if it does not open."""
+    """Open ``path`` with ``key``; `ProfileCorrupt` if it does not open.
+
+    ``key=None`` opens a plain, unencrypted SQLite file: only benchmarks use it, to measure
+    what encryption costs."""
     if not create and not path.is_file():
         raise ProfileCorrupt(what="database")
     if create and not path.exists():
@@ -57,7 +60,8 @@ def connect(path: Path, key: bytes, *, create: bool = False,
     conn = sqlcipher3.connect(str(path), isolation_level=None,
                               check_same_thread=check_same_thread, timeout=10.0)
     try:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        if key is not None:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA journal_mode = WAL").fetchone()

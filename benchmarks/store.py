@@ -1,0 +1,144 @@
+"""Store benchmark: 100k incidents, encrypted (SQLCipher) against plain SQLite.
+
+Prints insert rates (bulk and one commit per record) and their ratio, FTS search p50/p95,
+time to list the first page, unlock time (with the calibrated Argon2id), and peak RSS.
+Targets (issue 2): ratio ≥ 0.9 bulk and ≥ 0.75 per record, search p95 < 20 ms,
+first page < 100 ms, RSS < 300 MB.
+
+    .venv/bin/python benchmarks/store.py [--records 100000] [--per-record 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._data import PLACES, WORDS, incidents  # noqa: E402
+from fieldapp.profile import Profile  # noqa: E402
+from fieldapp.records import RecordStore  # noqa: E402
+from fieldapp.store import db  # noqa: E402
+
+BATCH = 1000
+
+
+def open_store(path: Path, key: bytes | None) -> RecordStore:
+    conn = db.connect(path, key, create=True)
+    db.migrate(conn, path, path.parent / "backups")
+    return RecordStore(conn, "bench")
+
+
+def bulk(store: RecordStore, n: int) -> float:
+    data = incidents(n)
+    elapsed = 0.0
+    for _ in range(0, n, BATCH):
+        batch = [next(data) for _ in range(BATCH)]  # made outside the timed part
+        start = time.perf_counter()
+        store.add_many("incident", batch)
+        elapsed += time.perf_counter() - start
+    return n / elapsed
+
+
+def per_record(store: RecordStore, n: int) -> float:
+    data = list(incidents(n, seed=99))
+    start = time.perf_counter()
+    for item in data:
+        store.add("incident", item)
+    return n / (time.perf_counter() - start)
+
+
+def best_of(fn, runs: int = 3) -> float:
+    return max(fn() for _ in range(runs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--per-record", type=int, default=1000)
+    parser.add_argument("--kdf-seconds", type=float, default=0.5)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
+    try:
+        return run(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path, args: argparse.Namespace) -> int:
+    n = args.records
+    print(f"fieldapp store benchmark: {n} incidents, bulk batches of {BATCH}")
+    key = secrets.token_bytes(32)
+    rates = {}
+    for label, k in (("plain", None), ("encrypted", key)):
+        store = open_store(work / f"{label}.db", k)
+        rates[label, "bulk"] = bulk(store, n)
+        # Alternate plain/encrypted samples so disk noise hits both alike.
+        store.conn.close()
+    per = {"plain": [], "encrypted": []}
+    for _ in range(3):
+        for label, k in (("plain", None), ("encrypted", key)):
+            store = open_store(work / f"{label}.db", k)
+            per[label].append(per_record(store, args.per_record // 3))
+            store.conn.close()
+    for label in ("plain", "encrypted"):
+        rates[label, "per-record"] = statistics.median(per[label])
+    for mode in ("bulk", "per-record"):
+        plain, enc = rates["plain", mode], rates["encrypted", mode]
+        target = 0.9 if mode == "bulk" else 0.75
+        print(f"insert {mode:<10}: plain {plain:9.0f}/s  encrypted {enc:9.0f}/s  "
+              f"ratio {enc / plain:.2f}  (target ≥ {target}) "
+              f"{'OK' if enc / plain >= target else 'MISSED'}")
+
+    store = open_store(work / "encrypted.db", key)
+    rng = random.Random(3)
+    queries = ([p[2] for p in PLACES] + [p[0].lower() for p in PLACES] +
+               [rng.choice(WORDS) for _ in range(40)] +
+               [f"{rng.choice(WORDS)} {rng.choice(PLACES)[2]}" for _ in range(40)] +
+               [rng.choice(WORDS)[:3] for _ in range(20)] + ["lere", "segou", "menaka"])
+    for q in queries[:10]:
+        store.search(q)
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        store.search(q, limit=50)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+    print(f"search ({len(queries)} queries): p50 {p50:.1f} ms  p95 {p95:.1f} ms  "
+          f"(target p95 < 20 ms) {'OK' if p95 < 20 else 'MISSED'}")
+    store.conn.close()
+
+    conn = db.connect(work / "encrypted.db", key)
+    start = time.perf_counter()
+    page = RecordStore(conn, "bench").list("incident", limit=100)
+    first = (time.perf_counter() - start) * 1000
+    total = RecordStore(conn, "bench").count("incident")
+    conn.close()
+    print(f"first page of {len(page)} (of {total}) on a fresh connection: {first:.1f} ms "
+          f"(target < 100 ms) {'OK' if first < 100 else 'MISSED'}")
+
+    profile = Profile(work / "profile")
+    vault, _ = profile.create("bench", "benchmark passphrase", kdf_seconds=args.kdf_seconds)
+    params = profile._load_slots().params
+    vault.close()
+    start = time.perf_counter()
+    profile.unlock("benchmark passphrase").close()
+    unlock = time.perf_counter() - start
+    print(f"unlock (Argon2id {params.memory_kib // 1024} MiB × {params.iterations} passes, "
+          f"calibrated to {args.kdf_seconds} s): {unlock * 1000:.0f} ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {rss:.0f} MB (target < 300 MB) {'OK' if rss < 300 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
