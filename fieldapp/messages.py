@@ -46,6 +46,9 @@ REASONS: dict[str, str] = {
     "empty": N_("the file is empty"),
     "exists": N_("the file already exists"),
     "not a file": N_("not a regular file"),
+    "inside the profile folder": N_("a plaintext export must not go inside the profile "
+                                    "folder"),
+    "no such folder": N_("the folder does not exist"),
 }
 
 
