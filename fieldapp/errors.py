@@ -105,7 +105,13 @@ class MediaRejected(FieldappError):
 
 
 class AttachmentDamaged(FieldappError):
-    """An encrypted attachment failed authentication or is missing (id)."""
+    """An encrypted attachment failed authentication or is missing (id, reason)."""
+
+
+class NoOriginal(FieldappError):
+    """The untouched original of an attachment was not kept (id)."""
+
+    exit_code = 2
 
 
 # --- audit ----------------------------------------------------------------------------

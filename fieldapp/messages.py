@@ -114,6 +114,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         name=_p(p, "name"), reason=reason_text(p.get("reason"))),
     "AttachmentDamaged": lambda p: _("Attachment {id} is damaged or missing; the record "
                                      "itself is safe.").format(id=_p(p, "id")),
+    "NoOriginal": lambda p: _("No original was kept for attachment {id}: only the copy "
+                              "without hidden details exists.").format(id=_p(p, "id")),
     # sqlcipher3 errors that reach the user: a page failing its HMAC is damage.
     "OperationalError": lambda p: _("The profile database is busy or unreadable; nothing was "
                                     "changed. Close other fieldapp windows and try again."),

@@ -1,0 +1,213 @@
+"""Encrypted attachment files: AES-256-GCM in 64 KiB chunks with STREAM-style nonces.
+
+Layout of a file::
+
+    header   magic "FAEF" | version (1 byte) | nonce prefix (7 random bytes)   = 12 bytes
+    chunk i  AES-GCM(key, nonce = prefix | i as 4-byte big-endian | last flag,
+                     plaintext chunk i (64 KiB, the last one 0..64 KiB),
+                     aad = header | context)                               = len + 16
+
+The counter in the nonce makes a reordered chunk fail; the last-chunk flag makes a file cut
+at a chunk boundary fail (its final chunk was sealed as "not last"); the header in the AAD
+binds magic, version and prefix, and ``context`` (the attachment id and role) binds a file
+to its database row. Each file has its own key, so nonces never repeat under one key.
+
+Files are written under a temporary name in the destination folder (ciphertext only, 0600),
+fsynced, then renamed into place: a crash leaves either no file or a whole one. Plaintext
+never touches the disk here.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import AttachmentDamaged, DiskFull
+from ..fsutil import FILE_MODE, fsync_dir
+
+MAGIC = b"FAEF"
+VERSION = 1
+PREFIX_LEN = 7
+HEADER_LEN = len(MAGIC) + 1 + PREFIX_LEN
+CHUNK = 64 * 1024
+TAG = 16
+KEY_LEN = 32
+_MAX_CHUNKS = 1 << 32
+
+Source = bytes | bytearray | memoryview | Iterable[bytes] | BinaryIO
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """What `encrypt_to` wrote: plaintext size and SHA-256, ciphertext size."""
+
+    size: int
+    sha256: str
+    cipher_size: int
+
+
+def new_key() -> bytes:
+    """A fresh random 32-byte file key."""
+    return secrets.token_bytes(KEY_LEN)
+
+
+def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
+    if counter >= _MAX_CHUNKS:
+        raise ValueError("file too large for one key")
+    return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def _pieces(source: Source) -> Iterator[bytes]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        view = memoryview(source)
+        for start in range(0, len(view), CHUNK):
+            yield bytes(view[start:start + CHUNK])
+        return
+    read = getattr(source, "read", None)
+    if read is not None:
+        while True:
+            piece = read(CHUNK)
+            if not piece:
+                return
+            yield piece
+    else:
+        yield from source  # type: ignore[misc]
+
+
+def _chunks(source: Source) -> Iterator[tuple[bytes, bool]]:
+    """Re-cut ``source`` into 64 KiB chunks, flagging the last one (one chunk look-ahead).
+    An empty source gives one empty last chunk."""
+    buf = bytearray()
+    ready: bytes | None = None
+    for piece in _pieces(source):
+        buf += piece
+        while len(buf) >= CHUNK:
+            if ready is not None:
+                yield ready, False
+            ready = bytes(buf[:CHUNK])
+            del buf[:CHUNK]
+    if buf:
+        if ready is not None:
+            yield ready, False
+        yield bytes(buf), True
+    elif ready is not None:
+        yield ready, True
+    else:
+        yield b"", True
+
+
+def encrypt_to(path: Path, key: bytes, source: Source, *, context: bytes = b"") -> Sealed:
+    """Encrypt ``source`` (bytes, an iterator of bytes or a binary file object) into a new
+    file at ``path``, mode 0600, atomically and durably. Refuses to replace a file."""
+    if len(key) != KEY_LEN:
+        raise ValueError("file key must be 32 bytes")
+    if path.exists():
+        raise FileExistsError(errno.EEXIST, "exists", str(path))
+    aead = AESGCM(key)
+    header = MAGIC + bytes([VERSION]) + secrets.token_bytes(PREFIX_LEN)
+    aad = header + context
+    prefix = header[len(MAGIC) + 1:]
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    digest = hashlib.sha256()
+    size = 0
+    cipher_size = HEADER_LEN
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(header)
+            for counter, (chunk, last) in enumerate(_chunks(source)):
+                digest.update(chunk)
+                size += len(chunk)
+                sealed = aead.encrypt(_nonce(prefix, counter, last), chunk, aad)
+                out.write(sealed)
+                cipher_size += len(sealed)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull() from exc
+        raise
+    return Sealed(size, digest.hexdigest(), cipher_size)
+
+
+def _label(path: Path) -> str:
+    return path.name.split(".", 1)[0]
+
+
+def _read_exact(fh: BinaryIO, n: int) -> bytes:
+    data = fh.read(n)
+    while data and len(data) < n:
+        more = fh.read(n - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def iter_decrypt(path: Path, key: bytes, *, context: bytes = b"",
+                 label: str | None = None) -> Iterator[bytes]:
+    """Yield the plaintext of ``path`` chunk by chunk, each authenticated before it is
+    yielded. A missing, truncated, reordered or altered file raises `AttachmentDamaged`
+    (possibly after earlier, genuine chunks were yielded: callers writing a copy must
+    remove it on error)."""
+    ident = label if label is not None else _label(path)
+    try:
+        fh = path.open("rb")
+    except OSError:
+        raise AttachmentDamaged(id=ident, reason="missing") from None
+    with fh:
+        header = _read_exact(fh, HEADER_LEN)
+        if (len(header) != HEADER_LEN or header[:len(MAGIC)] != MAGIC
+                or header[len(MAGIC)] != VERSION):
+            raise AttachmentDamaged(id=ident, reason="header")
+        aead = AESGCM(key)
+        aad = header + context
+        prefix = header[len(MAGIC) + 1:]
+        counter = 0
+        current = _read_exact(fh, CHUNK + TAG)
+        while True:
+            following = _read_exact(fh, CHUNK + TAG) if len(current) == CHUNK + TAG else b""
+            last = not following
+            if len(current) < TAG:
+                raise AttachmentDamaged(id=ident, reason="truncated")
+            try:
+                plain = aead.decrypt(_nonce(prefix, counter, last), current, aad)
+            except InvalidTag:
+                reason = "truncated" if last else "tampered"
+                raise AttachmentDamaged(id=ident, reason=reason) from None
+            yield plain
+            if last:
+                return
+            current, counter = following, counter + 1
+
+
+def decrypt_to(path: Path, key: bytes, out: Writable, *, context: bytes = b"",
+               label: str | None = None) -> int:
+    """Decrypt ``path`` into the writable ``out``; returns the plaintext size."""
+    total = 0
+    for chunk in iter_decrypt(path, key, context=context, label=label):
+        out.write(chunk)
+        total += len(chunk)
+    return total
+
+
+def decrypt_bytes(path: Path, key: bytes, *, context: bytes = b"",
+                  label: str | None = None) -> bytes:
+    """The whole plaintext of ``path`` in memory (thumbnails, small files, tests)."""
+    return b"".join(iter_decrypt(path, key, context=context, label=label))
