@@ -1,8 +1,8 @@
 """Argon2id key derivation, calibrated on this machine.
 
 The floor is 64 MiB and 3 passes whatever the calibration says; calibration raises the
-memory first (up to 128 MiB: gentle on old laptops and on peak memory), then the passes, until one derivation
-takes about the target time.
+memory first (up to 128 MiB: gentle on old laptops and on peak memory), then the passes,
+until one derivation takes about the target time.
 """
 
 from __future__ import annotations
