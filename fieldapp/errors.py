@@ -117,3 +117,24 @@ class NoOriginal(FieldappError):
 # --- audit ----------------------------------------------------------------------------
 class AuditChainBroken(FieldappError):
     """The audit chain does not verify (position, reason)."""
+
+
+# --- sync (core side; network errors live in sync/errors.py) ----------------------------
+class NotJoined(FieldappError):
+    """This profile has not created or joined a project yet."""
+
+
+class RoleRequired(FieldappError):
+    """The action needs another role (role, current)."""
+
+    exit_code = 2
+
+
+class ItemRejected(FieldappError):
+    """An incoming sync item is malformed or inconsistent; quarantined (reason)."""
+
+
+class UnknownTranslator(FieldappError):
+    """No enrolled translator with that pseudonym (pseudonym)."""
+
+    exit_code = 2

@@ -122,6 +122,36 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DatabaseError": lambda p: _("The profile database is damaged; nothing was changed."),
     "AuditChainBroken": lambda p: _("The audit log is broken at entry {position} ({reason}).")
     .format(position=_p(p, "position"), reason=_p(p, "reason")),
+    # sync (errors of fieldapp.errors and sync.errors)
+    "NotJoined": lambda p: _("This profile is not part of a project yet: use “fieldapp "
+                             "project create” or “fieldapp join”."),
+    "RoleRequired": lambda p: _("Only a {role} can do this; this device is a {current}.")
+    .format(role=_p(p, "role"), current=_p(p, "current")),
+    "ItemRejected": lambda p: _("An item received was refused and put aside ({reason}).")
+    .format(reason=_p(p, "reason")),
+    "UnknownTranslator": lambda p: _("No enrolled translator is called “{pseudonym}”: "
+                                     "sync first, or check the name with “fieldapp devices”.")
+    .format(pseudonym=_p(p, "pseudonym")),
+    "ServerUnreachable": lambda p: _("The server could not be reached ({reason}); nothing "
+                                     "was lost, try again later.").format(
+                                         reason=_p(p, "reason")),
+    "ServerRefused": lambda p: _("The server refused the request ({status} {code}).")
+    .format(status=_p(p, "status"), code=_p(p, "code")),
+    "DeviceRevoked": lambda p: _("This device was revoked by a coordinator: it can no "
+                                 "longer sync. Your records stay on this computer."),
+    "InviteRefused": lambda p: {
+        "expired": _("This invite has expired: ask the coordinator for a new one."),
+    }.get(_p(p, "reason"), _("This invite is not valid or was already used: ask the "
+                             "coordinator for a new one.")),
+    "BadInvite": lambda p: _("This is not a valid invite file ({reason}).").format(
+        reason=_p(p, "reason")),
+    "AlreadyJoined": lambda p: _("This profile already belongs to project {project}.")
+    .format(project=_p(p, "project")),
+    "TLSPinMismatch": lambda p: _("The server's certificate does not match the one in the "
+                                  "invite: someone may be intercepting the connection."),
+    "SyncCancelled": lambda p: _("Sync cancelled; what the server confirmed stays sent."),
+    "BundleRejected": lambda p: _("This bundle file was refused ({reason}).").format(
+        reason=_p(p, "reason")),
 }
 
 

@@ -65,7 +65,8 @@ CREATE INDEX epoch_key_own ON epoch_key (own, created_at);
 
 -- What waits to be sent. kind says what ref points to; priority orders text (0) before
 -- thumbnails (1) before full media (2). A row is never deleted: its state is the honest
--- answer to "was it sent?".
+-- answer to "was it sent?". An item is sealed once (envelope, epoch_id) and the same bytes
+-- are re-sent on every retry, so the server's idempotent PUT recognises them.
 CREATE TABLE outbox (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     kind       TEXT NOT NULL CHECK (kind IN ('version', 'attachment', 'media', 'review',
@@ -78,6 +79,8 @@ CREATE TABLE outbox (
     attempts   INTEGER NOT NULL DEFAULT 0,
     size       INTEGER NOT NULL DEFAULT 0,
     receipt    TEXT,
+    envelope   BLOB,
+    epoch_id   TEXT,
     created_at TEXT NOT NULL,
     sent_at    TEXT,
     UNIQUE (kind, ref)
@@ -110,6 +113,15 @@ CREATE TABLE applied (
     kind       TEXT NOT NULL,
     record_id  TEXT,
     applied_at TEXT NOT NULL
+);
+
+-- Attachments described by an arrived item whose encrypted file is not here yet.
+CREATE TABLE incoming_attachment (
+    id         TEXT PRIMARY KEY,
+    record_id  TEXT NOT NULL,
+    item       TEXT NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'done')),
+    created_at TEXT NOT NULL
 );
 
 -- Which device wrote a record (so reviews go back to the author's device).

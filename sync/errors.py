@@ -1,0 +1,47 @@
+"""Typed errors of the sync client and bundles (translated in fieldapp/messages.py)."""
+
+from __future__ import annotations
+
+from fieldapp.errors import FieldappError
+
+
+class ServerUnreachable(FieldappError):
+    """No answer from the server after the allowed attempts (reason)."""
+
+
+class ServerRefused(FieldappError):
+    """The server answered with an error (status, code)."""
+
+
+class DeviceRevoked(FieldappError):
+    """The server says this device was revoked by a coordinator."""
+
+
+class InviteRefused(FieldappError):
+    """The server refused the invite (reason: expired, invalid)."""
+
+
+class BadInvite(FieldappError):
+    """The invite file is malformed or its signature does not verify (reason)."""
+
+    exit_code = 2
+
+
+class AlreadyJoined(FieldappError):
+    """This profile already belongs to a project (project)."""
+
+    exit_code = 2
+
+
+class TLSPinMismatch(FieldappError):
+    """The server's certificate does not match the pin in the invite."""
+
+
+class SyncCancelled(FieldappError):
+    """The user cancelled the sync; what was confirmed stays confirmed."""
+
+
+class BundleRejected(FieldappError):
+    """A bundle file is damaged, forged or for another project (reason)."""
+
+    exit_code = 2

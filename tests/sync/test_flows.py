@@ -1,0 +1,197 @@
+"""Core sync flows on real SQLCipher vaults, no network: outbox, apply, conflicts, reviews,
+assignments and translations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fieldapp import flows
+from fieldapp.crypto.keys import DeviceIdentity
+from fieldapp.errors import InvalidInput, ItemRejected, NotFound, UnknownTranslator
+from fieldapp.membership import Peer, save_peer
+from fieldapp.profile import Profile
+
+INCIDENT = {"title": "Village de Boni attaqué", "occurred_on": "2024-03-02",
+            "event_type": "attack_on_civilians", "description": "Des hommes armés sont venus.",
+            "region": "Mopti"}
+TESTIMONY = {"witness_code": "W-12", "text": "J'ai vu les motos arriver le matin.",
+             "identity": {"name": "Aminata Exemple", "phone": "+22300000000"}}
+
+
+def _vault(tmp_path: Path, name: str, pseudonym: str):
+    vault, _ = Profile(tmp_path / name).create(pseudonym, "correct horse battery staple",
+                                               kdf_seconds=0)
+    return vault
+
+
+@pytest.fixture
+def pair(tmp_path: Path):
+    monitor = _vault(tmp_path, "m", "Sahel-7")
+    coordinator = _vault(tmp_path, "c", "Coord-1")
+    yield monitor, coordinator
+    monitor.close()
+    coordinator.close()
+
+
+def _ship(src, dst, sender: str = "aaaaaaaaaaaaaaaa") -> int:
+    """Everything in src's outbox applied at dst (as the client would after opening)."""
+    flows.enqueue_unsent(src.conn)
+    applied = 0
+    for _oid, kind, ref, _size in flows.pending(src.conn):
+        if kind == "media":
+            continue
+        item = flows.outbox_item(src.conn, kind, ref)
+        applied += flows.apply_item(dst.conn, item, sender=sender, project_id="p",
+                                    actor=dst.pseudonym)
+    return applied
+
+
+def test_local_writes_are_queued_once(pair) -> None:
+    monitor, _ = pair
+    rid = monitor.records.add("incident", INCIDENT)
+    monitor.records.edit(rid, {"region": "Ségou"})
+    monitor.records.add("testimony", TESTIMONY)
+    assert flows.enqueue_unsent(monitor.conn) == 4  # 2 versions + testimony + identity
+    assert flows.enqueue_unsent(monitor.conn) == 0
+    kinds = [k for _i, k, _r, _s in flows.pending(monitor.conn)]
+    assert kinds == ["version"] * 4
+    assert flows.record_state(monitor.conn, rid)["state"] == "pending"
+
+
+def test_versions_arrive_with_identity_links_and_search(pair) -> None:
+    monitor, coord = pair
+    inc = monitor.records.add("incident", INCIDENT)
+    tes = monitor.records.add("testimony", {**TESTIMONY, "incident_ids": [inc]})
+    assert _ship(monitor, coord) == 3
+    got = coord.records.get(tes)
+    assert got.body["text"] == TESTIMONY["text"]
+    assert got.identity == TESTIMONY["identity"]
+    assert got.incident_ids == [inc]
+    assert [s.id for s in coord.records.search("boni")] == [inc]
+    origins = {r[0] for r in coord.conn.execute("SELECT origin FROM version")}
+    assert origins == {"remote"}
+    # replay: nothing applied twice, nothing duplicated
+    assert _ship(monitor, coord) == 0
+    assert coord.conn.execute("SELECT count(*) FROM version").fetchone()[0] == 3
+
+
+def test_two_versions_with_same_parent_are_both_kept(pair) -> None:
+    monitor, coord = pair
+    rid = monitor.records.add("incident", INCIDENT)
+    _ship(monitor, coord)
+    monitor.records.edit(rid, {"title": "Version du moniteur"})
+    coord.records.edit(rid, {"title": "Version du coordinateur"})
+    _ship(monitor, coord)
+    rows = coord.conn.execute("SELECT record_id FROM conflict").fetchall()
+    assert rows == [(rid,)]
+    titles = {v.body["title"] for v in coord.records.history(rid)}
+    assert titles == {INCIDENT["title"], "Version du moniteur", "Version du coordinateur"}
+
+
+def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
+    monitor, coord = pair
+    rid = monitor.records.add("incident", INCIDENT)
+    flows.enqueue_unsent(monitor.conn)
+    digest = monitor.records.get(rid).head
+    item = flows.version_item(monitor.conn, digest)
+    item["body"]["title"] = "Falsifié"
+    with pytest.raises(ItemRejected):
+        flows.apply_item(coord.conn, item, sender="x", project_id="p", actor="Coord-1")
+    assert coord.conn.execute("SELECT count(*) FROM record").fetchone()[0] == 0
+    assert coord.conn.execute("SELECT count(*) FROM applied").fetchone()[0] == 0
+    for bad in ({"type": "nope"}, {"type": "review", "record_id": "../../etc"}, [],
+                {"type": "version", "record_id": rid, "kind": "incident"}):
+        with pytest.raises(ItemRejected):
+            flows.apply_item(coord.conn, bad, sender="x", project_id="p", actor="C")
+
+
+def test_review_round_trip_sets_status_and_note(pair) -> None:
+    monitor, coord = pair
+    rid = monitor.records.add("incident", INCIDENT)
+    _ship(monitor, coord)
+    flows.add_review(coord.conn, "Coord-1", rid, "needs-info", note="Quelle heure ?",
+                     confidence="medium")
+    assert coord.records.get(rid).status == "needs-info"
+    _ship(coord, monitor, sender="cccccccccccccccc")
+    state = flows.record_state(monitor.conn, rid)
+    assert state["review"]["status"] == "needs-info"
+    assert state["review"]["note"] == "Quelle heure ?"
+    assert monitor.records.get(rid).status == "needs-info"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"status": "great"}, {"status": "verified", "confidence": "total"},
+    {"status": "duplicate"}, {"status": "verified", "duplicate_of": "x"},
+    {"status": "verified", "note": "x" * 6000},
+])
+def test_bad_reviews_refused(pair, kwargs) -> None:
+    _, coord = pair
+    rid = coord.records.add("incident", INCIDENT)
+    status = kwargs.pop("status")
+    with pytest.raises(InvalidInput):
+        flows.add_review(coord.conn, "C", rid, status, **kwargs)
+    with pytest.raises(NotFound):
+        flows.add_review(coord.conn, "C", "0190aaaa-0000-7000-8000-000000000000", "verified")
+
+
+def test_assignment_carries_narrative_only_and_translation_comes_back(pair, tmp_path) -> None:
+    monitor, coord = pair
+    translator = _vault(tmp_path, "t", "Trad-3")
+    try:
+        tes = monitor.records.add("testimony", {**TESTIMONY, "summary": "Motos au matin"})
+        _ship(monitor, coord)
+        device = DeviceIdentity.generate("X25519")
+        with pytest.raises(UnknownTranslator):
+            flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "en")
+        save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
+                                        device.public))
+        with pytest.raises(InvalidInput):
+            flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "de")
+        flows.assign(coord.conn, "Coord-1", tes, "trad-3", "en")
+        item = flows.outbox_item(coord.conn, "assignment", flows.pending(coord.conn)[-1][2])
+        text = json.dumps(item, ensure_ascii=False)
+        assert "Aminata" not in text and "W-12" not in text and "+223" not in text
+        assert flows.audience(coord.conn, _member(coord), item) == sorted(
+            {device.public.key_id, "cccccccccccccccc"})
+        _ship(coord, translator, sender="cccccccccccccccc")
+        body = translator.records.get(tes).body
+        assert body == {"text": TESTIMONY["text"], "summary": "Motos au matin"}
+        assert translator.records.get(tes).identity is None
+        flows.add_translation(translator.conn, "Trad-3", tes, "text", "en",
+                              "I saw the motorbikes arrive in the morning.")
+        with pytest.raises(InvalidInput):
+            flows.add_translation(translator.conn, "Trad-3", tes, "witness_code", "en", "x")
+        _ship(translator, coord, sender=device.public.key_id)
+        rows = coord.conn.execute("SELECT field, target_lang, text, translator FROM "
+                                  "translation WHERE record_id = ?", (tes,)).fetchall()
+        assert rows == [("text", "en", "I saw the motorbikes arrive in the morning.",
+                         "Trad-3")]
+    finally:
+        translator.close()
+
+
+def _member(vault):
+    from fieldapp.membership import Membership
+
+    return Membership("p", "Projet", "http://x", "coordinator", "cccccccccccccccc", "t",
+                      "cccccccccccccccc", "X25519", "", [], "", None)
+
+
+def test_sent_receipt_is_audited_and_failures_are_honest(pair) -> None:
+    monitor, _ = pair
+    rid = monitor.records.add("incident", INCIDENT)
+    flows.enqueue_unsent(monitor.conn)
+    (oid, _k, _r, _s), = flows.pending(monitor.conn)
+    flows.mark_failed(monitor.conn, oid, "server unreachable")
+    assert flows.record_state(monitor.conn, rid)["state"] == "pending"
+    flows.mark_failed(monitor.conn, oid, "server unreachable", final=True)
+    state = flows.record_state(monitor.conn, rid)
+    assert state["state"] == "failed" and state["items"][0]["reason"] == "server unreachable"
+    flows.mark_sent(monitor.conn, oid, {"seq": 7, "signature": "sig"}, "Sahel-7")
+    state = flows.record_state(monitor.conn, rid)
+    assert state["state"] == "sent" and state["items"][0]["receipt"]["seq"] == 7
+    actions = [r[0] for r in monitor.conn.execute("SELECT action FROM audit")]
+    assert actions[-1] == "receipt"
