@@ -1,0 +1,1 @@
+"""Tests of exports (JSON, ACLED-like CSV, GeoJSON) and of the gazetteer."""
