@@ -148,13 +148,15 @@ class Ops(QObject):
         return bool(self._jobs)
 
     def shutdown(self, wait_ms: int = 5000) -> None:
-        """Cancel what has not started, ask running jobs to stop, and wait for them up to
-        ``wait_ms``. Results arriving later are dropped."""
+        """Stop taking work and wait up to ``wait_ms`` for what is queued. Database writes
+        already queued still run (nothing typed is lost); network and cpu jobs not started
+        are cancelled and running ones asked to stop. Results arriving later are dropped."""
         self._closed = True
         for job in list(self._jobs):
-            job.cancel()
-        for pool in self._pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
+            if job.lane != "db":
+                job.cancel()
+        for lane, pool in self._pools.items():
+            pool.shutdown(wait=False, cancel_futures=lane != "db")
         with self._lock:
             self._lock.wait_for(lambda: self._running == 0, timeout=wait_ms / 1000)
         self._jobs.clear()

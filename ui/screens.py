@@ -99,7 +99,7 @@ def _unlock_recovery(ctx: ScreenContext) -> QWidget:
     return window
 
 
-@screen("settings")
+@screen("settings", allow=("Français", "English", "Ctrl+Shift+L"))
 def _settings(ctx: ScreenContext) -> QWidget:
     from .settings import SettingsDialog
 
