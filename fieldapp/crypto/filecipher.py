@@ -189,12 +189,24 @@ def iter_decrypt(path: Path, key: bytes, *, context: bytes = b"",
             try:
                 plain = aead.decrypt(_nonce(prefix, counter, last), current, aad)
             except InvalidTag:
-                reason = "truncated" if last else "tampered"
-                raise AttachmentDamaged(id=ident, reason=reason) from None
+                raise AttachmentDamaged(id=ident, reason=_why(aead, prefix, counter, last,
+                                                              current, aad)) from None
             yield plain
             if last:
                 return
             current, counter = following, counter + 1
+
+
+def _why(aead: AESGCM, prefix: bytes, counter: int, last: bool, chunk: bytes,
+         aad: bytes) -> str:
+    """A final chunk that opens as "not last" means the file was cut at a chunk boundary."""
+    if last and len(chunk) == CHUNK + TAG:
+        try:
+            aead.decrypt(_nonce(prefix, counter, False), chunk, aad)
+        except InvalidTag:
+            return "tampered"
+        return "truncated"
+    return "truncated" if last else "tampered"
 
 
 def decrypt_to(path: Path, key: bytes, out: Writable, *, context: bytes = b"",
