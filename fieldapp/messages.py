@@ -152,6 +152,22 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "SyncCancelled": lambda p: _("Sync cancelled; what the server confirmed stays sent."),
     "BundleRejected": lambda p: _("This bundle file was refused ({reason}).").format(
         reason=_p(p, "reason")),
+    # envelopes (fieldapp.crypto.envelope) and the server (sync.server)
+    "EnvelopeTampered": lambda p: _("A received item was altered or is malformed; it was "
+                                    "refused and nothing of it was applied."),
+    "EnvelopeTruncated": lambda p: _("A received item is incomplete; it was refused and "
+                                     "nothing of it was applied."),
+    "EnvelopeBadSignature": lambda p: _("A received item is not signed by its sender's key; "
+                                        "it was refused and nothing of it was applied."),
+    "UnknownEpoch": lambda p: _("A received item cannot be opened yet: its key packet has "
+                                "not arrived. Sync again."),
+    "NotARecipient": lambda p: _("A received item is not addressed to this device."),
+    "EnvelopeError": lambda p: _("A received item was refused ({reason}).").format(
+        reason=_p(p, "reason")),
+    "ServerStartFailed": lambda p: {
+        "database": _("The server could not open its database: check the --database URL "
+                      "and that the database is running."),
+    }.get(_p(p, "reason"), _("The server cannot write to its data folder.")),
 }
 
 

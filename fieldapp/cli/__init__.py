@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "fieldapp.cli.misc_cmds",
     "fieldapp.cli.places_cmds",
     "sync.cli",
+    "sync.server.cli",
 )
 
 

@@ -1,0 +1,311 @@
+"""The central server: a FastAPI app that stores ciphertext and routes it.
+
+`create_app(data_dir, database_url=None)` builds the app; `fieldapp server` runs it on
+uvicorn. Endpoints and status codes are described in ``docs/PROTOCOL.md``. The server
+verifies every envelope's and key packet's Ed25519 signature against the sender's
+registered key before storing it, but it cannot decrypt anything: it holds no project or
+device private key. Nothing here logs tokens, bodies or record ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from fieldapp.crypto import envelope as env
+from sync import protocol as p
+
+from . import auth
+from .blobs import BlobStore
+from .limits import BodyLimit
+from .storage import KeyConflict, Storage, StoredItem, make_engine, migrate
+
+log = logging.getLogger("fieldapp.server")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_DEVICE = re.compile(r"^[0-9a-f]{16}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_OCTETS = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, stable code, English message."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(p.ErrorBody(code=code, message=message).model_dump(),
+                        status_code=status, headers=headers)
+
+
+@dataclass
+class Server:
+    """Everything the request handlers share."""
+
+    data_dir: Path
+    storage: Storage
+    key: auth.ServerKey
+    blobs: BlobStore
+    limiter: auth.RateLimiter
+    open_limiter: auth.RateLimiter
+    bootstrap_token: str | None = None
+
+    def __post_init__(self) -> None:
+        self._callers: dict[str, auth.Caller] = {}
+
+    # --- auth ---------------------------------------------------------------------------
+    def caller(self, authorization: str | None) -> auth.Caller:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise ApiError(401, "unauthorized", "A device token is required.")
+        digest = auth.token_hash(authorization[7:].strip())
+        who = self._callers.get(digest)
+        if who is None:
+            row = self.storage.device_by_token(digest)
+            if row is None:
+                raise ApiError(401, "unauthorized", "Unknown device token.")
+            if row["revoked_at"] is not None:
+                raise ApiError(401, "revoked", "This device was revoked.")
+            who = auth.Caller(str(row["device_id"]), str(row["role"]))
+            self._callers[digest] = who
+        wait = self.limiter.check(who.device_id)
+        if wait:
+            raise ApiError(429, "rate_limited", "Too many requests.",
+                           {"Retry-After": str(wait)})
+        return who
+
+    def forget_device(self, device_id: str) -> None:
+        for digest, who in list(self._callers.items()):
+            if who.device_id == device_id:
+                del self._callers[digest]
+
+    def check_open(self, request: Request) -> None:
+        wait = self.open_limiter.check(request.client.host if request.client else "?")
+        if wait:
+            raise ApiError(429, "rate_limited", "Too many requests.",
+                           {"Retry-After": str(wait)})
+
+    # --- views --------------------------------------------------------------------------
+    def device_info(self, row: dict[str, Any]) -> p.DeviceInfo:
+        return p.DeviceInfo(
+            device_id=row["device_id"], role=row["role"], pseudonym=row["pseudonym"],
+            suite=row["suite"], sign_public=p.b64(bytes(row["sign_public"])),
+            kem_public=p.b64(bytes(row["kem_public"])), joined_at=row["joined_at"],
+            revoked_at=row["revoked_at"])
+
+    def project_info(self) -> p.ProjectInfo:
+        row = self.storage.project_row()
+        if row is None:
+            raise ApiError(404, "no_project", "No project is registered on this server.")
+        coordinators = [self.device_info(d) for d in self.storage.devices(active_only=True)
+                        if d["role"] == "coordinator"]
+        return p.ProjectInfo(project_id=str(row["project_id"]), name=str(row["name"]),
+                             suite=row["suite"],  # type: ignore[arg-type]
+                             project_sign_public=p.b64(bytes(row["sign_public"])),
+                             coordinators=coordinators)
+
+    def receipt(self, stored: StoredItem) -> p.Receipt:
+        key = stored.key.split("/", 1)[1]
+        message = p.receipt_message(stored.seq, stored.received_at, stored.type, key,
+                                    stored.sha256)
+        return p.Receipt(seq=stored.seq, received_at=stored.received_at,
+                         item=stored.type,  # type: ignore[arg-type]
+                         key=key, sha256=stored.sha256,
+                         signature=p.b64(self.key.sign(message)))
+
+    def blob_receipt(self, sha256: str, completed_at: int) -> p.Receipt:
+        message = p.receipt_message(0, completed_at, "blob", sha256, sha256)
+        return p.Receipt(seq=0, received_at=completed_at, item="blob", key=sha256,
+                         sha256=sha256, signature=p.b64(self.key.sign(message)))
+
+    def new_device_row(self, keys: p.DeviceKeys, token: str) -> dict[str, Any]:
+        suite = self.storage.project_row()
+        try:
+            sign_public = p.unb64(keys.sign_public)
+            kem_public = p.unb64(keys.kem_public)
+        except ValueError:
+            raise ApiError(400, "bad_keys", "Public keys are not valid base64.") from None
+        if suite is not None and keys.suite != suite["suite"]:
+            raise ApiError(400, "wrong_suite", "The device keys use another suite.")
+        expected_kem = 32 + (1184 if keys.suite == "MLKEM768_X25519" else 0)
+        if len(sign_public) != 32 or len(kem_public) != expected_kem:
+            raise ApiError(400, "bad_keys", "Public keys have the wrong length.")
+        if p.device_id_of(keys.suite, sign_public, kem_public) != keys.device_id:
+            raise ApiError(400, "bad_device_id", "The device id does not match its keys.")
+        return {"device_id": keys.device_id, "pseudonym": keys.pseudonym,
+                "suite": keys.suite, "sign_public": sign_public, "kem_public": kem_public,
+                "token_hash": auth.token_hash(token), "joined_at": int(time.time()),
+                "revoked_at": None}
+
+    # --- ingest -------------------------------------------------------------------------
+    def _active_sender(self, device_id: str) -> dict[str, Any]:
+        row = self.storage.device(device_id)
+        if row is None:
+            raise ApiError(403, "unknown_sender", "The sender is not a device of this project.")
+        if row["revoked_at"] is not None:
+            raise ApiError(403, "sender_revoked", "The sender device was revoked.")
+        return row
+
+    def ingest(self, data: bytes, who: auth.Caller,
+               expected_key: str | None = None) -> tuple[StoredItem, p.Receipt]:
+        """Verify and store one key packet or envelope; `ApiError` when refused."""
+        if not data:
+            raise ApiError(400, "empty", "The body is empty.")
+        if len(data) > p.MAX_ENVELOPE:
+            raise ApiError(413, "too_large", "The item is larger than the limit.")
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            if data[0] == env.TYPE_KEY_PACKET:
+                packet = env.parse_key_packet(data)
+                sender = self._active_sender(packet.sender)
+                env.verify_key_packet(data, bytes(sender["sign_public"]))
+                key, epoch_id, recipients = ("keypacket/" + packet.epoch_id,
+                                             packet.epoch_id, packet.recipients)
+                project = self.storage.project_row()
+                if project is None or packet.suite != project["suite"]:
+                    raise ApiError(400, "wrong_suite", "The key packet uses another suite.")
+                for rid in recipients:
+                    if self.storage.device(rid) is None:
+                        raise ApiError(400, "unknown_recipient",
+                                       "A recipient is not a device of this project.")
+                type_, sender_id = "keypacket", packet.sender
+            elif data[0] == env.TYPE_ENVELOPE:
+                header = env.parse_envelope(data)
+                found = self.storage.key_packet(header.epoch_id)
+                if found is None:
+                    raise ApiError(409, "unknown_epoch",
+                                   "Push the key packet of this epoch first.")
+                sender_id = found[0]
+                sender = self._active_sender(sender_id)
+                env.verify_envelope(data, bytes(sender["sign_public"]))
+                if header.suite != env.parse_key_packet(found[1]).suite:
+                    raise ApiError(400, "wrong_suite", "The envelope uses another suite.")
+                key = "envelope/" + "/".join(header.key)
+                type_, epoch_id, recipients = "envelope", header.epoch_id, ()
+            else:
+                raise ApiError(400, "unknown_item", "Not an envelope or key packet.")
+        except env.EnvelopeBadSignature:
+            raise ApiError(400, "bad_signature",
+                           "The signature does not verify under the sender's key.") from None
+        except env.EnvelopeError:
+            raise ApiError(400, "malformed", "The item is truncated or malformed.") from None
+        if expected_key is not None and key != expected_key:
+            raise ApiError(400, "key_mismatch", "The path does not match the item's header.")
+        try:
+            stored = self.storage.put_item(type_=type_, key=key, epoch_id=epoch_id,
+                                           sender=sender_id, sha256=sha,
+                                           pushed_by=who.device_id, data=data,
+                                           recipients=recipients)
+        except KeyConflict:
+            raise ApiError(409, "conflict",
+                           "Different bytes are already stored under this key.") from None
+        return stored, self.receipt(stored)
+
+    def may_read_epoch(self, who: auth.Caller, epoch_id: str) -> bool:
+        if who.is_coordinator:
+            return True
+        return who.device_id in self.storage.epoch_recipients(epoch_id)
+
+
+def create_app(data_dir: Path | str, database_url: str | None = None, *,
+               rate: float = 100.0, burst: float = 400.0) -> FastAPI:
+    """The server app for ``data_dir`` (created 0700), SQLite there unless
+    ``database_url`` names PostgreSQL. Runs the migrations and, while no project is
+    registered, keeps a one-time bootstrap token in DATA/bootstrap-token."""
+    data = auth.prepare_data_dir(Path(data_dir))
+    key = auth.ServerKey(data)
+    engine = make_engine(data, database_url)
+    migrate(engine)
+    storage = Storage(engine)
+    server = Server(data, storage, key, BlobStore(data / "blobs"),
+                    auth.RateLimiter(rate, burst), auth.RateLimiter(rate / 2, burst))
+    if storage.project_row() is None:
+        token_file = data / auth.BOOTSTRAP_FILE
+        token = token_file.read_text("ascii").strip() if token_file.exists() else ""
+        if not token or storage.get_meta("bootstrap_hash") != auth.token_hash(token):
+            token = auth.write_bootstrap(data)
+            storage.set_meta("bootstrap_hash", auth.token_hash(token))
+        server.bootstrap_token = token
+    else:
+        auth.forget_bootstrap(data)
+
+    app = FastAPI(title="fieldapp sync server", version=str(p.PROTOCOL_VERSION),
+                  docs_url=None, redoc_url=None)
+    app.state.server = server
+    app.add_middleware(BodyLimit)
+    _install_handlers(app)
+    from .routes import install_routes
+
+    install_routes(app, server)
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        return error_response(422, "invalid_body",
+                              f"Invalid request: {where}: {first.get('msg', 'invalid')}"[:300])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail)[:200])
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        return error_response(400, "disconnected", "The client went away.")
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> Response:
+        log.error("internal error: %s", type(exc).__name__)
+        return error_response(500, "internal", "Internal error; nothing was stored.")
+
+
+def caller_dependency(request: Request) -> auth.Caller:
+    """FastAPI dependency: the authenticated, active, not rate-limited device."""
+    server: Server = request.app.state.server
+    return server.caller(request.headers.get("authorization"))
+
+
+AUTH = Depends(caller_dependency)
+
+
+def valid(pattern: re.Pattern[str], value: str, what: str) -> str:
+    """``value`` if it matches ``pattern``, else a 404 (ids never reach a path unchecked)."""
+    if not pattern.fullmatch(value):
+        raise ApiError(404, "not_found", f"No such {what}.")
+    return value
+
+
+async def read_body(request: Request) -> bytes:
+    return await request.body()
+
+
+__all__ = ["ApiError", "Server", "create_app", "run_in_threadpool", "base64"]

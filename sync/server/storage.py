@@ -1,0 +1,360 @@
+"""The server's database: SQLAlchemy Core tables and the queries the API needs.
+
+One code path for SQLite (WAL, the default, ``DATA/server.db``) and PostgreSQL (psycopg 3).
+The schema is created and upgraded by the Alembic migrations in ``migrations/`` at start.
+What is stored: public keys, hashed tokens, ciphertext items and routing metadata
+(epoch → recipient device ids, record id, version hash, section); never a private key,
+never plaintext.
+
+Pushes are serialised (a process lock for SQLite, an advisory transaction lock for
+PostgreSQL) so that server sequence numbers become visible in order: a changes feed
+reader never skips an item that commits later with a smaller sequence.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True),
+             Column("value", String(512), nullable=False))
+project = Table(
+    "project", metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("suite", String(32), nullable=False),
+    Column("sign_public", LargeBinary, nullable=False),
+    Column("created_at", Integer, nullable=False))
+device = Table(
+    "device", metadata,
+    Column("device_id", String(16), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("pseudonym", String(120), nullable=False),
+    Column("suite", String(32), nullable=False),
+    Column("sign_public", LargeBinary, nullable=False),
+    Column("kem_public", LargeBinary, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("joined_at", Integer, nullable=False),
+    Column("revoked_at", Integer, nullable=True))
+invite = Table(
+    "invite", metadata,
+    Column("invite_id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_by", String(16), nullable=False),
+    Column("created_at", Integer, nullable=False),
+    Column("expires_at", Integer, nullable=False),
+    Column("used_at", Integer, nullable=True),
+    Column("used_by", String(16), nullable=True))
+item = Table(
+    "item", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("type", String(16), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("epoch_id", String(32), nullable=False),
+    Column("sender", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("pushed_by", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("ix_item_epoch", "epoch_id", "seq"),
+    sqlite_autoincrement=True)
+epoch_recipient = Table(
+    "epoch_recipient", metadata,
+    Column("epoch_id", String(32), primary_key=True),
+    Column("device_id", String(16), primary_key=True),
+    Index("ix_epoch_recipient_device", "device_id", "epoch_id"))
+blob = Table(
+    "blob", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("epoch_id", String(32), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("uploader", String(16), nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("completed_at", BigInteger, nullable=True),
+    Column("seq", BigInteger, nullable=True))
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    seq: int
+    type: str
+    key: str
+    sha256: str
+    received_at: int
+    created: bool
+
+
+class KeyConflict(Exception):
+    """Different bytes already stored under the same key."""
+
+    def __init__(self, existing: StoredItem) -> None:
+        super().__init__(existing.key)
+        self.existing = existing
+
+
+class _Refused(Exception):
+    """Rolls a write transaction back."""
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.close()
+
+
+def make_engine(data_dir: Path, database_url: str | None) -> Engine:
+    """The engine for ``database_url``, or SQLite in WAL mode at DATA/server.db."""
+    if database_url:
+        engine = create_engine(database_url, pool_size=8, max_overflow=16,
+                               pool_pre_ping=True)
+    else:
+        path = data_dir / "server.db"
+        engine = create_engine(f"sqlite:///{path}",
+                               connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Run the Alembic migrations up to head (self-contained: no alembic.ini)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Storage:
+    """All database access of the server."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One write transaction; pushes are serialised so sequences commit in order."""
+        if self.is_sqlite:
+            with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        else:
+            with self.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(7357)"))
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # --- meta ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self.reading() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.writing() as conn:
+            conn.execute(meta.delete().where(meta.c.key == key))
+            conn.execute(meta.insert().values(key=key, value=value))
+
+    # --- items --------------------------------------------------------------------------
+    def put_item(self, *, type_: str, key: str, epoch_id: str, sender: str, sha256: str,
+                 pushed_by: str, data: bytes,
+                 recipients: tuple[str, ...] = ()) -> StoredItem:
+        """Store an item once. Same bytes again → the stored one (``created`` False);
+        different bytes → `KeyConflict`. Enforced by the unique key in one transaction."""
+        try:
+            with self.writing() as conn:
+                existing = self._item_by_key(conn, key)
+                if existing is None:
+                    at = now_ms()
+                    seq = conn.execute(item.insert().values(
+                        type=type_, key=key, epoch_id=epoch_id, sender=sender,
+                        sha256=sha256, received_at=at, pushed_by=pushed_by, data=data)
+                    ).inserted_primary_key[0]
+                    if recipients:
+                        conn.execute(epoch_recipient.insert(), [
+                            {"epoch_id": epoch_id, "device_id": r} for r in recipients])
+                    return StoredItem(int(seq), type_, key, sha256, at, True)
+        except IntegrityError:
+            # A concurrent writer won the race on the unique key: read what it stored.
+            with self.reading() as conn:
+                existing = self._item_by_key(conn, key)
+            if existing is None:
+                raise
+        if existing.sha256 != sha256:
+            raise KeyConflict(existing)
+        return existing
+
+    @staticmethod
+    def _item_by_key(conn: Connection, key: str) -> StoredItem | None:
+        row = conn.execute(select(item.c.seq, item.c.type, item.c.key, item.c.sha256,
+                                  item.c.received_at).where(item.c.key == key)).first()
+        if row is None:
+            return None
+        return StoredItem(row.seq, row.type, row.key, row.sha256, row.received_at, False)
+
+    def key_packet(self, epoch_id: str) -> tuple[str, bytes] | None:
+        """(sender, packet bytes) of an epoch, or None."""
+        with self.reading() as conn:
+            row = conn.execute(select(item.c.sender, item.c.data).where(
+                item.c.key == "keypacket/" + epoch_id)).first()
+        return (row.sender, bytes(row.data)) if row else None
+
+    def epoch_recipients(self, epoch_id: str) -> set[str]:
+        with self.reading() as conn:
+            rows = conn.execute(select(epoch_recipient.c.device_id).where(
+                epoch_recipient.c.epoch_id == epoch_id)).scalars()
+            return set(rows)
+
+    def changes(self, device_id: str, everything: bool, since: int,
+                limit: int) -> list[tuple[int, bytes]]:
+        """Items after ``since`` that ``device_id`` may receive, by sequence."""
+        query = select(item.c.seq, item.c.data).where(item.c.seq > since)
+        if not everything:
+            mine = select(epoch_recipient.c.epoch_id).where(
+                epoch_recipient.c.device_id == device_id)
+            query = query.where(item.c.epoch_id.in_(mine))
+        query = query.order_by(item.c.seq).limit(limit)
+        with self.reading() as conn:
+            return [(r.seq, bytes(r.data)) for r in conn.execute(query)]
+
+    # --- project, devices, invites ------------------------------------------------------
+    def project_row(self) -> dict[str, object] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(project)).mappings().first()
+            return dict(row) if row else None
+
+    def register_project(self, bootstrap_hash: str, project_row: dict[str, object],
+                         device_row: dict[str, object]) -> bool:
+        """Register the project and its first coordinator, consuming the bootstrap token.
+        False when the token is wrong or already used."""
+        try:
+            with self.writing() as conn:
+                used = conn.execute(meta.update().where(
+                    meta.c.key == "bootstrap_hash", meta.c.value == bootstrap_hash).values(
+                    value="used")).rowcount
+                if used != 1 or conn.execute(select(project.c.project_id)).first():
+                    raise _Refused
+                conn.execute(project.insert().values(**project_row))
+                conn.execute(device.insert().values(**device_row))
+                return True
+        except _Refused:
+            return False
+
+    def device_by_token(self, token_hash: str) -> dict[str, object] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(device).where(
+                device.c.token_hash == token_hash)).mappings().first()
+            return dict(row) if row else None
+
+    def device(self, device_id: str) -> dict[str, object] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(device).where(
+                device.c.device_id == device_id)).mappings().first()
+            return dict(row) if row else None
+
+    def devices(self, *, active_only: bool = False) -> list[dict[str, object]]:
+        query = select(device).order_by(device.c.joined_at, device.c.device_id)
+        if active_only:
+            query = query.where(device.c.revoked_at.is_(None))
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def revoke(self, device_id: str) -> bool:
+        with self.writing() as conn:
+            return conn.execute(device.update().where(
+                device.c.device_id == device_id, device.c.revoked_at.is_(None)).values(
+                revoked_at=int(time.time()))).rowcount == 1
+
+    def add_invite(self, row: dict[str, object]) -> None:
+        with self.writing() as conn:
+            conn.execute(invite.insert().values(**row))
+
+    def use_invite(self, token_hash: str, device_row: dict[str, object]) -> str:
+        """Consume an invite and add the device: "ok", "invalid", "expired" or "exists"."""
+        with self.writing() as conn:
+            row = conn.execute(select(invite).where(
+                invite.c.token_hash == token_hash)).mappings().first()
+            if row is None or row["used_at"] is not None:
+                return "invalid"
+            if row["expires_at"] <= int(time.time()):
+                return "expired"
+            if conn.execute(select(device.c.device_id).where(
+                    device.c.device_id == device_row["device_id"])).first():
+                return "exists"
+            done = conn.execute(invite.update().where(
+                invite.c.invite_id == row["invite_id"], invite.c.used_at.is_(None)).values(
+                used_at=int(time.time()), used_by=device_row["device_id"])).rowcount
+            if done != 1:
+                return "invalid"
+            conn.execute(device.insert().values(**device_row, role=row["role"]))
+            return "ok"
+
+    # --- blobs --------------------------------------------------------------------------
+    def blob(self, sha256: str) -> dict[str, object] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(blob).where(blob.c.sha256 == sha256)).mappings().first()
+            return dict(row) if row else None
+
+    def create_blob(self, row: dict[str, object]) -> bool:
+        """Insert an upload; False when one already exists for this sha256."""
+        try:
+            with self.writing() as conn:
+                if conn.execute(select(blob.c.sha256).where(
+                        blob.c.sha256 == row["sha256"])).first():
+                    return False
+                conn.execute(blob.insert().values(**row))
+                return True
+        except IntegrityError:
+            return False
+
+    def set_blob_offset(self, sha256: str, offset: int, *, complete: bool = False) -> None:
+        values: dict[str, object] = {"offset": offset}
+        if complete:
+            values.update(complete=True, completed_at=now_ms())
+        with self.writing() as conn:
+            conn.execute(blob.update().where(blob.c.sha256 == sha256).values(**values))
+
+    def count_items(self) -> int:
+        with self.reading() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM item")).scalar() or 0)
