@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import audit
 from ..errors import UnsafePath
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, create_private
 from ..records import transaction
 from . import acled_csv, geojson, json_export
 from .locate import user_points
@@ -88,9 +88,15 @@ def export(vault: Any, fmt: str, out: Path | str, *,
         vault.conn, fmt, exported_by=vault.pseudonym, exported_at=audit.now(),
         include_identity=include_identity and fmt == "json")
     digest = hashlib.sha256(data).hexdigest()
-    if os.path.lexists(path):  # appeared while rendering: still never overwrite
-        raise UnsafePath(path=str(path), reason="exists")
-    atomic_write(path, data)
+    try:  # claim the name first (O_EXCL): a file that appeared meanwhile is never replaced
+        os.close(create_private(path))
+    except FileExistsError:
+        raise UnsafePath(path=str(path), reason="exists") from None
+    try:
+        atomic_write(path, data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     try:
         with transaction(vault.conn):
             audit.append(vault.conn, vault.pseudonym, "export", None,

@@ -1,7 +1,8 @@
 """The JSON export: everything in the vault, the coordinator's full plaintext backup.
 
 Records with their head body, links, every version, attachment metadata (never the file
-bytes, keys or thumbnails), reviews, translations and the audit chain's head. Identity
+bytes, keys or thumbnails), reviews, translations, the places typed by users and the
+audit chain's head. Not included: form drafts (unsaved typing) and sync bookkeeping. Identity
 sections (names, phones, homes of witnesses and victims) are included in their own,
 clearly marked top-level section ``identities`` unless the caller leaves them out; the
 header's ``contains_identity`` says which.
@@ -134,6 +135,8 @@ def build(conn: Any, *, exported_by: str, exported_at: str,
         "counts": {**dict(sorted(counts.items())),
                    "identity": len(identities) if include_identity else 0},
         "records": records,
+        "places": _rows(conn, "SELECT name, region, cercle, latitude, longitude, uses "
+                              "FROM place ORDER BY folded"),
         "audit": {"entries": verdict.entries, "head": verdict.head, "intact": verdict.ok},
     }
     if include_identity:

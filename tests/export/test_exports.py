@@ -57,6 +57,8 @@ def test_json_holds_everything(filled, tmp_path):
     assert testimony["incident_ids"] == [filled.ids["lere"]]
     assert testimony["translations"][0]["text"] == "They came at dawn."
     assert "identity" not in testimony["body"]
+    assert {"name": "Kouakourou-Essai", "region": "Mopti", "cercle": "Bankass",
+            "latitude": None, "longitude": None, "uses": 1} in doc["places"]
     # Identities live in their own marked section, tied to their owners.
     section = doc["identities"]
     assert section["section"] == "identity" and "coordinators" in section["notice"]
@@ -236,6 +238,25 @@ def test_refuses_existing_file(filled, tmp_path):
     assert out.read_bytes() == b"keep me"
     assert exit_code(info.value) == 2
     assert "already exists" in user_message(info.value)
+    assert audit.verify(filled.vault.conn).entries == before
+
+
+def test_never_replaces_a_file_that_appears_while_rendering(filled, tmp_path, monkeypatch):
+    import fieldapp.export as exporting
+
+    out = tmp_path / "race.csv"
+    real_render = exporting.render
+
+    def render_then_someone_writes(*args, **kwargs):
+        result = real_render(*args, **kwargs)
+        out.write_bytes(b"written by someone else")
+        return result
+
+    monkeypatch.setattr(exporting, "render", render_then_someone_writes)
+    before = audit.verify(filled.vault.conn).entries
+    with pytest.raises(UnsafePath):
+        export(filled.vault, "csv", out)
+    assert out.read_bytes() == b"written by someone else"
     assert audit.verify(filled.vault.conn).entries == before
 
 
