@@ -1,0 +1,379 @@
+"""Form pieces shared by the incident and testimony editors.
+
+Each piece sets its texts in ``retranslate()`` and exposes ``value()`` / ``set_value()``
+in the shape the data model stores, so a form's body and its draft are the same dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp import i18n, model
+from fieldapp.i18n import _
+
+from .labels import COUNT_LABELS, field_label
+
+ERROR_STYLE = "color: #9b1c1c; font-weight: bold;"
+
+
+def follow_language(widget: QWidget, retranslate: Callable[[], None]) -> None:
+    """Call ``retranslate()`` after every language switch while ``widget`` lives."""
+    def listener(_lang: str) -> None:
+        try:
+            retranslate()
+        except RuntimeError:  # the C++ widget is gone
+            i18n.remove_language_listener(listener)
+
+    i18n.on_language_change(listener)
+    widget.destroyed.connect(lambda *_a: i18n.remove_language_listener(listener))
+
+
+class FieldError(QLabel):
+    """The message shown right under a field when its value is refused."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setAccessibleName(text)
+        self.setVisible(bool(text))
+
+
+class ChoiceBox(QComboBox):
+    """A drop-down of a vocabulary (codes stored, words shown), optionally with a blank."""
+
+    def __init__(self, vocabulary: Mapping[str, str], blank: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vocabulary = vocabulary
+        self._blank = blank
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        current = self.value()
+        self.blockSignals(True)
+        self.clear()
+        if self._blank:
+            self.addItem(_("(not set)"), None)
+        for code, label in self._vocabulary.items():
+            self.addItem(_(label), code)
+        self.set_value(current)
+        self.blockSignals(False)
+
+    def value(self) -> str | None:
+        data = self.currentData()
+        return data if isinstance(data, str) else None
+
+    def set_value(self, code: str | None) -> None:
+        index = self.findData(code) if code is not None else (0 if self._blank else -1)
+        if index >= 0:
+            self.setCurrentIndex(index)
+
+
+class PartialDate(QWidget):
+    """A date typed as YYYY-MM-DD, YYYY-MM or YYYY, with its precision chosen beside it."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(self)
+        self.precision = ChoiceBox(model.DATE_PRECISIONS, blank=False, parent=self)
+        self.precision.set_value("day")
+        layout.addWidget(self.edit, 2)
+        layout.addWidget(self.precision, 1)
+        self.setFocusProxy(self.edit)
+        self.edit.textChanged.connect(self.changed)
+        self.precision.currentIndexChanged.connect(self._precision_changed)
+        self.retranslate()
+
+    def _precision_changed(self) -> None:
+        self._placeholder()
+        self.changed.emit()
+
+    def _placeholder(self) -> None:
+        self.edit.setPlaceholderText({"year": _("YYYY"), "month": _("YYYY-MM")}.get(
+            self.precision.value() or "day", _("YYYY-MM-DD")))
+
+    def retranslate(self) -> None:
+        self.precision.retranslate()
+        self._placeholder()
+        self.precision.setAccessibleName(_("Date precision"))
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def precision_value(self) -> str | None:
+        return self.precision.value()
+
+    def set_values(self, text: str | None, precision: str | None) -> None:
+        self.edit.setText(text or "")
+        if precision:
+            self.precision.set_value(precision)
+
+
+class PlaceEdit(QLineEdit):
+    """A place name with suggestions from the gazetteer and places typed before."""
+
+    place_chosen = Signal(dict)
+
+    def __init__(self, suggest: Callable[[str], list[dict[str, Any]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._suggest = suggest
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._model = QStringListModel(self)
+        self.completer_ = QCompleter(self._model, self)
+        self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.setCompleter(self.completer_)
+        self.completer_.activated[str].connect(self._chosen)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.refresh_suggestions)
+        self.textEdited.connect(lambda _text: self._timer.start())
+
+    def refresh_suggestions(self) -> list[str]:
+        """Ask the gazetteer for the text typed; returns the lines offered."""
+        text = self.text().strip()
+        entries = self._suggest(text) if len(text) >= 2 else []
+        self._entries = {}
+        for entry in entries:
+            line = self._line(entry)
+            self._entries.setdefault(line, entry)
+        lines = list(self._entries)
+        self._model.setStringList(lines)
+        if lines and self.hasFocus():
+            self.completer_.complete()
+        return lines
+
+    @staticmethod
+    def _line(entry: Mapping[str, Any]) -> str:
+        parts = [p for p in (entry.get("cercle"), entry.get("region"))
+                 if p and p != entry.get("name")]
+        return f"{entry['name']} ({', '.join(parts)})" if parts else str(entry["name"])
+
+    def choose(self, line: str) -> None:
+        """Pick a suggestion as if clicked (keyboard users press Enter in the popup)."""
+        self._chosen(line)
+
+    def _chosen(self, line: str) -> None:
+        entry = self._entries.get(line)
+        if entry is None:
+            return
+        self.setText(str(entry["name"]))
+        self.place_chosen.emit(dict(entry))
+
+
+class PerpetratorsSelector(QWidget):
+    """Alleged perpetrators: several from the list (space toggles) plus free text."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget(self)
+        self.list.setMaximumHeight(self.list.sizeHintForRow(0) * 8 + 40)
+        for code in model.PERPETRATORS:
+            item = QListWidgetItem(self.list)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.detail = QLineEdit(self)
+        self.detail_label = QLabel(self)
+        self.detail_label.setBuddy(self.detail)
+        layout.addWidget(self.list)
+        layout.addWidget(self.detail_label)
+        layout.addWidget(self.detail)
+        self.setFocusProxy(self.list)
+        self.list.itemChanged.connect(lambda _item: self.changed.emit())
+        self.detail.textChanged.connect(self.changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            item.setText(_(model.PERPETRATORS[item.data(Qt.ItemDataRole.UserRole)]))
+        self.list.setAccessibleName(field_label("perpetrators"))
+        self.detail_label.setText(_("Perpetrators, in your words (&unit, group, names "
+                                    "used locally):"))
+        self.detail.setAccessibleName(field_label("perpetrators_detail"))
+
+    def codes(self) -> list[str]:
+        return [self.list.item(r).data(Qt.ItemDataRole.UserRole)
+                for r in range(self.list.count())
+                if self.list.item(r).checkState() == Qt.CheckState.Checked]
+
+    def set_codes(self, codes: list[str]) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            checked = item.data(Qt.ItemDataRole.UserRole) in codes
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+
+class VictimCounts(QGroupBox):
+    """Minimum and maximum of killed, injured, abducted, detained and displaced people.
+
+    A box left at its lowest value shows "unknown" and is not stored (unknown ≠ zero).
+    """
+
+    changed = Signal()
+    UNKNOWN = -1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        self._head_min, self._head_max = QLabel(self), QLabel(self)
+        grid.addWidget(self._head_min, 0, 1)
+        grid.addWidget(self._head_max, 0, 2)
+        self.boxes: dict[str, QSpinBox] = {}
+        self._labels: dict[str, QLabel] = {}
+        for row, what in enumerate(model.VICTIM_COUNTS, start=1):
+            label = QLabel(self)
+            grid.addWidget(label, row, 0)
+            self._labels[what] = label
+            for column, bound in ((1, "min"), (2, "max")):
+                box = QSpinBox(self)
+                box.setRange(self.UNKNOWN, 10_000_000)
+                box.setValue(self.UNKNOWN)
+                box.valueChanged.connect(lambda _v: self.changed.emit())
+                grid.addWidget(box, row, column)
+                self.boxes[f"{what}_{bound}"] = box
+            label.setBuddy(self.boxes[f"{what}_min"])
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(_("Victims (leave “unknown” when not known)"))
+        self._head_min.setText(_("Minimum"))
+        self._head_max.setText(_("Maximum"))
+        for what, label in self._labels.items():
+            label.setText(_(COUNT_LABELS[what]))
+        for name, box in self.boxes.items():
+            box.setSpecialValueText(_("unknown"))
+            box.setAccessibleName(field_label(name))
+
+    def value(self) -> dict[str, int]:
+        return {name: box.value() for name, box in self.boxes.items()
+                if box.value() != self.UNKNOWN}
+
+    def set_value(self, body: Mapping[str, Any]) -> None:
+        for name, box in self.boxes.items():
+            value = body.get(name)
+            box.setValue(value if isinstance(value, int) else self.UNKNOWN)
+
+
+class ConsentChoices(QGroupBox):
+    """What the witness agreed to: each use a checkbox, plus the partners named."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.checks: dict[str, QCheckBox] = {}
+        for code in model.CONSENTS:
+            box = QCheckBox(self)
+            box.toggled.connect(lambda _on: self.changed.emit())
+            layout.addWidget(box)
+            self.checks[code] = box
+        self.partners_label = QLabel(self)
+        self.partners = QLineEdit(self)
+        self.partners_label.setBuddy(self.partners)
+        self.partners.textChanged.connect(self.changed)
+        layout.addWidget(self.partners_label)
+        layout.addWidget(self.partners)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(_("Informed consent: what the witness allows"))
+        for code, box in self.checks.items():
+            box.setText(_(model.CONSENTS[code]))
+        self.partners_label.setText(_("&Named partners (when sharing is allowed):"))
+        self.partners.setAccessibleName(field_label("consent_partners"))
+
+    def value(self) -> list[str]:
+        return [code for code, box in self.checks.items() if box.isChecked()]
+
+    def set_value(self, codes: list[str]) -> None:
+        for code, box in self.checks.items():
+            box.setChecked(code in codes)
+
+
+IDENTITY_FIELDS = ("name", "phone", "home", "contact", "notes")
+
+
+class IdentitySection(QGroupBox):
+    """The witness's real identity: visibly apart, encrypted to coordinators only."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("identitySection")
+        self.setStyleSheet("QGroupBox#identitySection { border: 2px dashed #8a4b00; "
+                           "border-radius: 6px; margin-top: 1.5em; padding: 0.6em; "
+                           "background: #fff8ef; } QGroupBox#identitySection::title "
+                           "{ subcontrol-origin: margin; left: 8px; color: #8a4b00; "
+                           "font-weight: bold; }")
+        form = QFormLayout(self)
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(True)
+        form.addRow(self.notice)
+        self.edits: dict[str, QLineEdit] = {}
+        self.labels: dict[str, QLabel] = {}
+        for name in IDENTITY_FIELDS:
+            edit = QLineEdit(self)
+            edit.textChanged.connect(self.changed)
+            label = QLabel(self)
+            label.setBuddy(edit)
+            form.addRow(label, edit)
+            self.edits[name], self.labels[name] = edit, label
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(_("Identity — coordinators only"))
+        self.notice.setText(_("Only coordinators can read this section. Translators and "
+                              "other monitors see the witness code, never these details. "
+                              "Leave it empty if the witness prefers."))
+        shortcuts = {"name": _("Real &name"), "phone": _("&Phone"),
+                     "home": _("Exact &home"), "contact": _("Other &contact"),
+                     "notes": _("Identity n&otes")}
+        for name, label in self.labels.items():
+            label.setText(shortcuts[name])
+            self.edits[name].setAccessibleName(field_label(name))
+
+    def value(self) -> dict[str, str]:
+        return {n: e.text().strip() for n, e in self.edits.items() if e.text().strip()}
+
+    def set_value(self, identity: Mapping[str, Any] | None) -> None:
+        for name, edit in self.edits.items():
+            edit.setText(str((identity or {}).get(name, "")))

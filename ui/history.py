@@ -1,0 +1,125 @@
+"""A record's version history: every version listed, two of them compared side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.i18n import _
+from fieldapp.records import RecordStore, Version
+
+from .forms.fields import follow_language
+from .forms.labels import FIELD_LABELS, field_label, value_text
+
+CHANGED = QColor("#fff1c2")
+
+
+def version_line(number: int, version: Version) -> str:
+    return _("Version {n} — {when} by {author}").format(
+        n=number, when=version.created_at[:19].replace("T", " "), author=version.author)
+
+
+class HistoryDialog(QDialog):
+    """Versions of one record, oldest first; pick two to see them side by side."""
+
+    def __init__(self, store: RecordStore, record_id: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.versions: list[Version] = store.history(record_id)
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        pickers = QFormLayout()
+        self.left = QComboBox(self)
+        self.right = QComboBox(self)
+        self.left_label, self.right_label = QLabel(self), QLabel(self)
+        self.left_label.setBuddy(self.left)
+        self.right_label.setBuddy(self.right)
+        row = QHBoxLayout()
+        pickers.addRow(self.left_label, self.left)
+        pickers.addRow(self.right_label, self.right)
+        row.addLayout(pickers)
+        layout.addLayout(row)
+        self.table = QTableWidget(self)
+        self.table.setColumnCount(3)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.left.currentIndexChanged.connect(self.compare)
+        self.right.currentIndexChanged.connect(self.compare)
+        self._fill_pickers()
+        self.right.setCurrentIndex(len(self.versions) - 1)
+        self.left.setCurrentIndex(max(0, len(self.versions) - 2))
+        follow_language(self, self.retranslate)
+        self.resize(900, 600)
+        self.retranslate()
+
+    def _fill_pickers(self) -> None:
+        for box in (self.left, self.right):
+            current = box.currentIndex()
+            box.blockSignals(True)
+            box.clear()
+            for number, version in enumerate(self.versions, start=1):
+                box.addItem(version_line(number, version))
+            box.setCurrentIndex(current)
+            box.blockSignals(False)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Version history"))
+        self.intro.setText(_("Every saved version is kept unchanged. Choose two versions "
+                             "to compare; changed fields are highlighted."))
+        self.left_label.setText(_("&Older version:"))
+        self.right_label.setText(_("&Newer version:"))
+        self.left.setAccessibleName(_("Older version"))
+        self.right.setAccessibleName(_("Newer version"))
+        self.table.setAccessibleName(_("Versions side by side"))
+        self._fill_pickers()
+        self.compare()
+
+    def rows(self) -> list[tuple[str, str, str, bool]]:
+        """(field, left text, right text, changed) for the two versions chosen."""
+        if not self.versions:
+            return []
+        a = self.versions[max(0, self.left.currentIndex())].body
+        b = self.versions[max(0, self.right.currentIndex())].body
+        order = [k for k in FIELD_LABELS if k in a or k in b]
+        order += sorted(k for k in {*a, *b} if k not in FIELD_LABELS)
+        return [(field_label(k), value_text(k, a.get(k)), value_text(k, b.get(k)),
+                 a.get(k) != b.get(k)) for k in order]
+
+    def compare(self, *_args: Any) -> None:
+        rows = self.rows()
+        self.table.setHorizontalHeaderLabels(
+            [_("Field"),
+             self.left.currentText() or _("Older version"),
+             self.right.currentText() or _("Newer version")])
+        self.table.setRowCount(len(rows))
+        for r, (label, left, right, changed) in enumerate(rows):
+            for c, text in enumerate((label, left, right)):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                if changed:
+                    item.setBackground(QBrush(CHANGED))
+                    if c == 0:
+                        item.setText(_("{field} (changed)").format(field=label))
+                self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()

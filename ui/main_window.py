@@ -1,0 +1,310 @@
+"""The main window after unlock: a sidebar of pages, a toolbar, and a status bar.
+
+Pages: Incidents, Testimonies, People (lists with search, filters and the chosen record),
+Outbox (sync panel), Audit log; Settings opens the shell's dialog. Everything is reachable
+with the keyboard: Ctrl+N new incident, Ctrl+Shift+N new testimony, Ctrl+F search,
+Ctrl+E edit, Ctrl+H history, Ctrl+1…5 pages, F5 sync now, Ctrl+L lock, Ctrl+Shift+L panic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from fieldapp import APP_NAME, i18n
+from fieldapp.errors import FieldappError
+from fieldapp.i18n import N_, _
+from fieldapp.messages import user_message
+
+from .forms.editor import RecordEditor
+from .forms.incident import IncidentEditor
+from .forms.testimony import TestimonyEditor
+from .history import HistoryDialog
+from .models.vault_access import VaultAccess
+from .views.audit_view import AuditLogPage
+from .views.outbox_view import LAST_SYNC_KEY, SyncPanel
+from .views.record_list import RecordListPage
+
+try:
+    from .panic import PANIC_SHORTCUT
+except ImportError:  # pragma: no cover - the shell's module
+    PANIC_SHORTCUT = QKeySequence("Ctrl+Shift+L")
+
+PAGES: tuple[tuple[str, str], ...] = (
+    ("incidents", N_("Incidents")), ("testimonies", N_("Testimonies")),
+    ("people", N_("People")), ("outbox", N_("Outbox")), ("audit", N_("Audit log")),
+    ("settings", N_("Settings")),
+)
+EDITORS: dict[str, type[RecordEditor]] = {"incident": IncidentEditor,
+                                          "testimony": TestimonyEditor}
+
+
+class MainWindow(QMainWindow):
+    """The window a monitor works in once the profile is unlocked."""
+
+    editor_opened = Signal(object)   # the RecordEditor just shown (tests, screenshots)
+
+    def __init__(self, vault: Any, profile: Any = None, ops: Any = None,
+                 controller: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.vault = vault
+        self.profile = profile
+        self.controller = controller
+        self.ops = ops if ops is not None else controller.ops
+        self.access = VaultAccess(vault, self.ops, self)
+        self.editors: list[RecordEditor] = []
+        self.history: HistoryDialog | None = None
+
+        self.sidebar = QListWidget(self)
+        self.sidebar.setIconSize(QSize(0, 0))
+        self.sidebar.setMaximumWidth(220)
+        for key, _label in PAGES:
+            item = QListWidgetItem(self.sidebar)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+        self.stack = QStackedWidget(self)
+        self.incidents = RecordListPage(self.access, "incident", self.stack)
+        self.testimonies = RecordListPage(self.access, "testimony", self.stack)
+        self.people = RecordListPage(self.access, "person", self.stack)
+        self.outbox = SyncPanel(self.access, self.stack)
+        self.audit = AuditLogPage(self.access, self.stack)
+        self.pages: dict[str, QWidget] = {
+            "incidents": self.incidents, "testimonies": self.testimonies,
+            "people": self.people, "outbox": self.outbox, "audit": self.audit}
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+        for page in (self.incidents, self.testimonies, self.people):
+            page.edit_requested.connect(self.edit_record)
+            page.history_requested.connect(self.show_history)
+            page.testimony_requested.connect(lambda rid: self.new_record("testimony", rid))
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.sidebar.currentRowChanged.connect(self._page_chosen)
+
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        self.new_incident_action = self._action(QKeySequence.StandardKey.New,
+                                                lambda: self.new_record("incident"))
+        self.new_testimony_action = self._action(QKeySequence("Ctrl+Shift+N"),
+                                                 lambda: self.new_record("testimony"))
+        self.sync_action = self._action(QKeySequence("F5"), self.sync_now)
+        self.lock_action = self._action(QKeySequence("Ctrl+L"), self.lock)
+        self.panic_action = self._action(PANIC_SHORTCUT, self.panic)
+        self.toolbar.addSeparator()
+        for action in (self.lock_action, self.panic_action):
+            self.toolbar.removeAction(action)
+            self.toolbar.addAction(action)
+        self.panic_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self._edit_current)
+        QShortcut(QKeySequence("Ctrl+H"), self, activated=self._history_current)
+        for number in range(1, 6):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self,
+                      activated=lambda n=number: self.sidebar.setCurrentRow(n - 1))
+
+        self.sync_status = QLabel(self)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.outbox.sync_finished.connect(lambda _ok: self._update_status())
+
+        if controller is not None and hasattr(controller, "language_changed"):
+            controller.language_changed.connect(self._language_changed)
+        else:
+            i18n.on_language_change(self._language_changed)
+        self._listening_i18n = controller is None or not hasattr(controller,
+                                                                 "language_changed")
+        self.resize(1200, 800)
+        self.retranslate()
+        self.sidebar.setCurrentRow(0)
+        self.incidents.ensure_loaded()
+
+    def _action(self, shortcut: QKeySequence | QKeySequence.StandardKey,
+                slot: Any) -> QAction:
+        action = QAction(self)
+        action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        return action
+
+    # --- pages ------------------------------------------------------------------------
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def show_page(self, key: str) -> None:
+        keys = [k for k, _label in PAGES]
+        self.sidebar.setCurrentRow(keys.index(key))
+
+    def _page_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row][0]
+        if key == "settings":
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(self.stack.currentIndex())
+            self.sidebar.blockSignals(False)
+            if self.controller is not None:
+                self.controller.open_settings()
+            return
+        page = self.pages[key]
+        self.stack.setCurrentWidget(page)
+        if isinstance(page, RecordListPage):
+            page.ensure_loaded()
+        elif isinstance(page, SyncPanel | AuditLogPage):
+            page.refresh()
+
+    def focus_search(self) -> None:
+        page = self.current_page()
+        if not isinstance(page, RecordListPage):
+            self.show_page("incidents")
+            page = self.incidents
+        page.search.setFocus()
+        page.search.selectAll()
+
+    def _current_list(self) -> RecordListPage | None:
+        page = self.current_page()
+        return page if isinstance(page, RecordListPage) else None
+
+    def _edit_current(self) -> None:
+        page = self._current_list()
+        if page is not None and page.view.record is not None:
+            self.edit_record(page.view.record.id)
+
+    def _history_current(self) -> None:
+        page = self._current_list()
+        if page is not None and page.view.record is not None:
+            self.show_history(page.view.record.id)
+
+    # --- editors ----------------------------------------------------------------------
+    def new_record(self, kind: str = "incident", incident_id: str | None = None
+                   ) -> RecordEditor:
+        """Open an empty editor; a draft left unsaved (e.g. by a crash) is offered back."""
+        offered = self.access.drafts_for(kind, None)
+        draft = offered[0] if offered else None
+        if kind == "testimony":
+            editor: RecordEditor = TestimonyEditor(self.access, None, draft, self,
+                                                   incident_id=incident_id)
+        else:
+            editor = IncidentEditor(self.access, None, draft, self)
+        return self._show_editor(editor)
+
+    def edit_record(self, record_id: str) -> RecordEditor | None:
+        try:
+            record = self.access.reader.get(record_id)
+        except FieldappError as exc:
+            self.statusBar().showMessage(user_message(exc), 10_000)
+            return None
+        editor_class = EDITORS.get(record.kind)
+        if editor_class is None:
+            self.statusBar().showMessage(_("This kind of record cannot be edited here yet."),
+                                         10_000)
+            return None
+        offered = self.access.drafts_for(record.kind, record.id)
+        editor = editor_class(self.access, record, offered[0] if offered else None, self)
+        return self._show_editor(editor)
+
+    def _show_editor(self, editor: RecordEditor) -> RecordEditor:
+        editor.setWindowModality(Qt.WindowModality.NonModal)
+        editor.saved.connect(self._saved)
+        editor.finished.connect(lambda _r, e=editor: self._editor_closed(e))
+        self.editors.append(editor)
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        self.editor_opened.emit(editor)
+        return editor
+
+    def _editor_closed(self, editor: RecordEditor) -> None:
+        if editor in self.editors:
+            self.editors.remove(editor)
+        editor.deleteLater()
+
+    def _saved(self, record_id: str) -> None:
+        self.statusBar().showMessage(_("Saved on this computer, encrypted. It will be sent "
+                                       "at the next sync."), 8000)
+
+    def show_history(self, record_id: str) -> HistoryDialog | None:
+        try:
+            self.history = HistoryDialog(self.access.reader, record_id, self)
+        except FieldappError as exc:
+            self.statusBar().showMessage(user_message(exc), 10_000)
+            return None
+        self.history.show()
+        return self.history
+
+    # --- toolbar ----------------------------------------------------------------------
+    def sync_now(self) -> Any:
+        self.show_page("outbox")
+        return self.outbox.sync_now()
+
+    def lock(self) -> None:
+        if self.controller is not None:
+            self.controller.lock()
+
+    def panic(self) -> None:
+        if self.controller is not None:
+            self.controller.panic()
+
+    def _update_status(self) -> None:
+        when = None if self.access.closed else self.access.reader_vault.setting(LAST_SYNC_KEY)
+        self.sync_status.setText(
+            _("Last sync: {when}").format(when=when[:16].replace("T", " ")) if when
+            else _("Last sync: never"))
+
+    # --- language ---------------------------------------------------------------------
+    def _language_changed(self, _lang: str = "") -> None:
+        try:
+            self.retranslate()
+        except RuntimeError:  # the window was deleted
+            i18n.remove_language_listener(self._language_changed)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("{app} — {pseudonym}").format(app=APP_NAME,
+                                                             pseudonym=self.access.pseudonym))
+        for row, (_key, label) in enumerate(PAGES):
+            item = self.sidebar.item(row)
+            item.setText(_(label))
+            if row < 5:
+                item.setToolTip(_("{page} (Ctrl+{n})").format(page=_(label), n=row + 1))
+        self.sidebar.setAccessibleName(_("Sections"))
+        self.toolbar.setWindowTitle(_("Main actions"))
+        texts = ((self.new_incident_action, _("&New incident"), _("New incident (Ctrl+N)")),
+                 (self.new_testimony_action, _("New &testimony"),
+                  _("New testimony (Ctrl+Shift+N)")),
+                 (self.sync_action, _("S&ync now"), _("Send and receive now (F5)")),
+                 (self.lock_action, _("&Lock"), _("Lock now (Ctrl+L)")),
+                 (self.panic_action, _("&Panic"),
+                  _("Lock at once and offer to destroy the data ({keys})").format(
+                      keys=PANIC_SHORTCUT.toString(
+                          QKeySequence.SequenceFormat.NativeText))))
+        for action, text, tip in texts:
+            action.setText(text)
+            action.setToolTip(tip)
+        for page in (self.incidents, self.testimonies, self.people, self.outbox,
+                     self.audit):
+            page.retranslate()
+        self._update_status()
+
+    # --- closing ----------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for editor in list(self.editors):
+            editor.flush()
+        if self._listening_i18n:
+            i18n.remove_language_listener(self._language_changed)
+        self.access.close()
+        super().closeEvent(event)

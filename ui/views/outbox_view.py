@@ -1,0 +1,244 @@
+"""The outbox and sync panel: what is pending, sent or failed (and why), "Sync now" with
+progress and cancel, the last successful sync, text-only and a data budget, and a calm
+banner when the server cannot be reached (stronger only after several failures)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp import membership
+from fieldapp.i18n import _, ngettext
+from fieldapp.messages import user_message
+
+from ..models.outbox import OutboxModel
+from ..models.vault_access import VaultAccess
+
+ESCALATE_AFTER = 3
+TEXT_ONLY_KEY = "sync_text_only"
+BUDGET_KEY = "sync_budget_mb"
+LAST_SYNC_KEY = "last_sync_at"
+CALM = "QFrame { background: #eef2f6; border: 1px solid #b8c4d0; border-radius: 4px; }"
+STRONG = "QFrame { background: #fff1d6; border: 2px solid #b86e00; border-radius: 4px; }"
+
+
+def sync_function() -> Any:
+    """The sync client's entry point, when it exists."""
+    try:  # the sync client is written in parallel; without it the panel says so
+        sync_client = importlib.import_module("sync.client")
+    except Exception:  # noqa: BLE001 - missing or broken: sync is unavailable, said plainly
+        return None
+    for name in ("sync_now", "sync", "run"):
+        fn = getattr(sync_client, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+class SyncPanel(QWidget):
+    """The Outbox page of the main window."""
+
+    sync_finished = Signal(bool)   # True when the last sync succeeded
+
+    def __init__(self, access: VaultAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.access = access
+        self.failures = 0
+        self.job: Any = None
+        layout = QVBoxLayout(self)
+        self.banner = QFrame(self)
+        banner_layout = QHBoxLayout(self.banner)
+        self.banner_text = QLabel(self.banner)
+        self.banner_text.setWordWrap(True)
+        banner_layout.addWidget(self.banner_text)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        self.joined_label = QLabel(self)
+        self.joined_label.setWordWrap(True)
+        self.last_sync = QLabel(self)
+        layout.addWidget(self.joined_label)
+        layout.addWidget(self.last_sync)
+        controls = QHBoxLayout()
+        self.sync_button = QPushButton(self)
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.hide()
+        self.progress = QProgressBar(self)
+        self.progress.hide()
+        self.text_only = QCheckBox(self)
+        self.budget_label = QLabel(self)
+        self.budget = QSpinBox(self)
+        self.budget.setRange(0, 100_000)
+        self.budget_label.setBuddy(self.budget)
+        for widget in (self.sync_button, self.cancel_button, self.progress, self.text_only,
+                       self.budget_label, self.budget):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+        self.phase = QLabel(self)
+        layout.addWidget(self.phase)
+        self.count_label = QLabel(self)
+        layout.addWidget(self.count_label)
+        self.model = OutboxModel(access.reader, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setTabKeyNavigation(False)
+        layout.addWidget(self.table, 1)
+        self.sync_button.clicked.connect(self.sync_now)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.model.reloaded.connect(self._update_count)
+        access.closing.connect(self.model.detach)
+        self.text_only.setChecked(self._setting(TEXT_ONLY_KEY) == "1")
+        self.budget.setValue(int(self._setting(BUDGET_KEY) or 0))
+        self.text_only.toggled.connect(lambda on: self._store(TEXT_ONLY_KEY, "1" if on else "0"))
+        self.budget.valueChanged.connect(lambda v: self._store(BUDGET_KEY, str(v)))
+        access.record_saved.connect(lambda *_a: self.refresh() if self._loaded else None)
+        self._loaded = False
+        self.retranslate()
+
+    # --- settings ---------------------------------------------------------------------
+    def _setting(self, key: str) -> str | None:
+        return None if self.access.closed else self.access.reader_vault.setting(key)
+
+    def _store(self, key: str, value: str) -> Any:
+        return self.access.ops.run(self.access.writer_vault.set_setting, key, value,
+                                   lane="db")
+
+    @property
+    def joined(self) -> bool:
+        return (not self.access.closed
+                and membership.is_joined(self.access.reader_vault.conn))
+
+    # --- loading ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._loaded = True
+        self.model.reload()
+        self._update_labels()
+
+    def _update_count(self) -> None:
+        total = self.model.total
+        self.count_label.setText(ngettext("{n} record on this device",
+                                          "{n} records on this device", total).format(n=total))
+
+    def _update_labels(self) -> None:
+        if sync_function() is None or not self.joined:
+            self.joined_label.setText(_("This device has not joined a project yet. Records "
+                                        "stay here, encrypted, until it joins one; then "
+                                        "they are sent."))
+        else:
+            self.joined_label.setText(_("Records are sent, encrypted, to your project's "
+                                        "coordinators whenever a connection is found."))
+        when = self._setting(LAST_SYNC_KEY)
+        self.last_sync.setText(
+            _("Last successful sync: {when}").format(when=when[:16].replace("T", " "))
+            if when else _("Last successful sync: never"))
+        self.text_only.setToolTip(_("Send text now and photos later, to save data."))
+
+    # --- syncing ----------------------------------------------------------------------
+    def sync_now(self) -> Any:
+        """Start a sync on the net lane (or say why it cannot); returns the job."""
+        fn = sync_function()
+        if fn is None or not self.joined:
+            self._update_labels()
+            self.phase.setText(_("Nothing to sync with: this device has not joined a "
+                                 "project yet."))
+            self.sync_finished.emit(False)
+            return None
+        if self.job is not None:
+            return self.job
+        self.sync_button.setEnabled(False)
+        self.cancel_button.show()
+        self.progress.show()
+        self.progress.setRange(0, 0)
+        self.phase.setText(_("Connecting…"))
+        options = {"text_only": self.text_only.isChecked(),
+                   "budget_bytes": self.budget.value() * 1_000_000 or None}
+        self.job = self.access.ops.run(fn, self.access.writer_vault, on_done=self._synced,
+                                       on_error=self._sync_failed, lane="db", **options)
+        self.job.progress.connect(self._progress)
+        self.job.cancelled_signal.connect(self._ended)
+        return self.job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.phase.setText(_("Stopping after the current piece…"))
+
+    def _progress(self, done: int, total: int, phase: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if phase:
+            self.phase.setText(phase)
+
+    def _synced(self, _result: Any) -> None:
+        self.failures = 0
+        self.banner.hide()
+        self.phase.setText(_("Sync finished."))
+        self._ended()
+        self.refresh()
+        self.sync_finished.emit(True)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self.phase.setText(user_message(exc))
+        if type(exc).__name__ in ("ServerUnreachable", "TLSPinMismatch") or \
+                isinstance(exc, OSError):
+            self.failures += 1
+            self.show_unreachable()
+        self._ended()
+        self.refresh()
+        self.sync_finished.emit(False)
+
+    def show_unreachable(self) -> None:
+        """A calm line after a failure; a stronger one after several in a row."""
+        if self.failures >= ESCALATE_AFTER:
+            self.banner.setStyleSheet(STRONG)
+            self.banner_text.setText(ngettext(
+                "The server could not be reached {n} time in a row. Your records are safe "
+                "here. If this goes on, try another connection or carry a bundle file.",
+                "The server could not be reached {n} times in a row. Your records are safe "
+                "here. If this goes on, try another connection or carry a bundle file.",
+                self.failures).format(n=self.failures))
+        else:
+            self.banner.setStyleSheet(CALM)
+            self.banner_text.setText(_("No connection to the server right now. Your records "
+                                       "are safe here and will be sent later."))
+        self.banner.show()
+
+    def _ended(self) -> None:
+        self.job = None
+        self.sync_button.setEnabled(True)
+        self.cancel_button.hide()
+        self.progress.hide()
+
+    def retranslate(self) -> None:
+        self.sync_button.setText(_("Sync &now"))
+        self.cancel_button.setText(_("&Cancel"))
+        self.text_only.setText(_("Te&xt only (photos later)"))
+        self.budget_label.setText(_("Data &budget per sync (MB, 0 = no limit):"))
+        self.budget.setAccessibleName(_("Data budget per sync in megabytes"))
+        self.table.setAccessibleName(_("Outbox"))
+        self.model.retranslate()
+        self._update_labels()
+        self._update_count()
+        if self.banner.isVisible():
+            self.show_unreachable()

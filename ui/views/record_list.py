@@ -1,0 +1,234 @@
+"""A list page: search box, filters, the lazily fetched table, and the chosen record."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp import gazetteer, model
+from fieldapp.i18n import _, format_number, ngettext
+
+from ..forms.fields import ChoiceBox
+from ..forms.labels import REVIEW_STATUSES
+from ..models.records import ID_ROLE, RecordTableModel
+from ..models.vault_access import VaultAccess
+from .record_view import RecordView
+
+SEARCH_DELAY_MS = 250
+NO_DATE = QDate(1960, 1, 1)
+
+
+class DateFilter(QDateEdit):
+    """A date filter whose lowest value means "any date"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setMinimumDate(NO_DATE)
+        self.setDate(NO_DATE)
+
+    def value(self) -> str | None:
+        return None if self.date() == NO_DATE else self.date().toString("yyyy-MM-dd")
+
+
+class RecordListPage(QWidget):
+    """Records of one kind; search and filters apply to the same table."""
+
+    results_shown = Signal()       # the table shows the results of the last change
+    edit_requested = Signal(str)
+    history_requested = Signal(str)
+    testimony_requested = Signal(str)
+
+    def __init__(self, access: VaultAccess, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.access = access
+        self.kind = kind
+        self.model = RecordTableModel(access.reader, kind, self)
+        layout = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        self.search_label = QLabel(self)
+        self.search = QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        self.search_label.setBuddy(self.search)
+        top.addWidget(self.search_label)
+        top.addWidget(self.search, 1)
+        self.count_label = QLabel(self)
+        top.addWidget(self.count_label)
+        layout.addLayout(top)
+
+        filters = QHBoxLayout()
+        self.region_label = QLabel(self)
+        self.region = QComboBox(self)
+        self.region.setEditable(True)
+        self.region_label.setBuddy(self.region)
+        self.event_label = QLabel(self)
+        self.event_type = ChoiceBox(model.EVENT_TYPES, parent=self)
+        self.event_label.setBuddy(self.event_type)
+        self.status_label = QLabel(self)
+        self.status = ChoiceBox(REVIEW_STATUSES, parent=self)
+        self.status_label.setBuddy(self.status)
+        self.from_label, self.to_label = QLabel(self), QLabel(self)
+        self.date_from, self.date_to = DateFilter(self), DateFilter(self)
+        self.from_label.setBuddy(self.date_from)
+        self.to_label.setBuddy(self.date_to)
+        for widget in (self.region_label, self.region, self.event_label, self.event_type,
+                       self.status_label, self.status, self.from_label, self.date_from,
+                       self.to_label, self.date_to):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        layout.addLayout(filters)
+        has_events = kind == "incident"
+        self.event_label.setVisible(has_events)
+        self.event_type.setVisible(has_events)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.table = QTableView(self.splitter)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        vertical = self.table.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        vertical.hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.resizeSection(0, self.fontMetrics().averageCharWidth() * 40)
+        self.view = RecordView(access, self.splitter)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_search)
+        for box in (self.event_type, self.status):
+            box.currentIndexChanged.connect(self.apply_filters)
+        self.region.currentTextChanged.connect(lambda _t: self.apply_filters())
+        self.date_from.dateChanged.connect(self.apply_filters)
+        self.date_to.dateChanged.connect(self.apply_filters)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.activated.connect(self._activated)
+        self.model.reloaded.connect(self._reloaded)
+        self.model.rowsInserted.connect(lambda *_a: self._update_count())
+        self.view.edit_requested.connect(self.edit_requested)
+        self.view.history_requested.connect(self.history_requested)
+        self.view.testimony_requested.connect(self.testimony_requested)
+        access.record_saved.connect(self._record_saved)
+        access.closing.connect(self.model.detach)
+        self._loaded = False
+        self.retranslate()
+
+    # --- loading ----------------------------------------------------------------------
+    def ensure_loaded(self) -> None:
+        """Fill the table the first time the page is shown."""
+        if not self._loaded:
+            self._loaded = True
+            self.model.reload()
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        if self.search.text().strip() != self.model.query or not self._loaded:
+            self._loaded = True
+            self.model.set_query(self.search.text())
+
+    def filters(self) -> dict[str, str | None]:
+        return {"region": self.region.currentText().strip() or None,
+                "event_type": self.event_type.value() if self.kind == "incident" else None,
+                "status": self.status.value(),
+                "date_from": self.date_from.value(), "date_to": self.date_to.value()}
+
+    def apply_filters(self, *_args: object) -> None:
+        self._loaded = True
+        self.model.set_filters(**self.filters())
+
+    def _record_saved(self, record_id: str, kind: str) -> None:
+        if kind != self.kind or not self._loaded:
+            return
+        self.model.reload()
+        self.select(record_id)
+
+    def select(self, record_id: str) -> bool:
+        """Select a record in the table if it is among the rows fetched so far."""
+        row = self.model.row_of(record_id)
+        if row < 0:
+            if self.view.record is not None and self.view.record.id == record_id:
+                self.view.show_record(record_id)
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        self.view.show_record(record_id)
+        return True
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.view.show_record(current.data(ID_ROLE) if current.isValid() else None)
+
+    def _activated(self, index: QModelIndex) -> None:
+        record_id = index.data(ID_ROLE)
+        if record_id:
+            self.view.show_record(record_id)
+            self.view.edit_button.setFocus()
+
+    def _reloaded(self) -> None:
+        self._update_count()
+        self.results_shown.emit()
+
+    def _update_count(self) -> None:
+        total = self.model.total
+        if self.model.query:
+            self.count_label.setText(ngettext("{n} result", "{n} results", total).format(
+                n=format_number(total)))
+        else:
+            self.count_label.setText(ngettext("{n} record", "{n} records", total).format(
+                n=format_number(total)))
+
+    # --- language ---------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.search_label.setText(_("&Search:"))
+        self.search.setPlaceholderText(_("Words from the title, place, description… "
+                                         "(Ctrl+F)"))
+        self.search.setAccessibleName(_("Search records"))
+        self.region_label.setText(_("&Region:"))
+        self.region.setAccessibleName(_("Filter by region"))
+        current = self.region.currentText()
+        self.region.blockSignals(True)
+        self.region.clear()
+        self.region.addItem("")
+        self.region.addItems([p["name"] for p in gazetteer.places() if p["kind"] == "region"])
+        self.region.setEditText(current)
+        self.region.blockSignals(False)
+        self.event_label.setText(_("T&ype:"))
+        self.status_label.setText(_("St&atus:"))
+        self.from_label.setText(_("&From:"))
+        self.to_label.setText(_("&To:"))
+        for box in (self.date_from, self.date_to):
+            box.setSpecialValueText(_("any date"))
+        self.date_from.setAccessibleName(_("From date"))
+        self.date_to.setAccessibleName(_("To date"))
+        self.event_type.retranslate()
+        self.status.retranslate()
+        self.table.setAccessibleName(_("Records"))
+        self.model.retranslate()
+        self.view.retranslate()
+        self._update_count()
