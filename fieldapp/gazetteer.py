@@ -94,6 +94,16 @@ def search(query: str, limit: int = 20,
     return out
 
 
+@cache
+def _by_key() -> dict[str, tuple[dict[str, Any], ...]]:
+    """Folded name or alias → places (exports look up every incident's places)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for keys, place in _index():
+        for key in dict.fromkeys(keys):
+            out.setdefault(key, []).append(place)
+    return {key: tuple(found) for key, found in out.items()}
+
+
 def lookup(name: str, kind: str | None = None,
            region: str | None = None) -> dict[str, Any] | None:
     """The shipped place named exactly ``name`` (accents and case ignored; aliases
@@ -103,8 +113,8 @@ def lookup(name: str, kind: str | None = None,
     if not key:
         return None
     region_key = fold(region) if region else None
-    hits = [place for keys, place in _index()
-            if key in keys and (kind is None or place["kind"] == kind)
+    hits = [place for place in _by_key().get(key, ())
+            if (kind is None or place["kind"] == kind)
             and (region_key is None or fold(place.get("region") or "") == region_key)]
     if not hits:
         return None
@@ -116,11 +126,14 @@ def suggest(query: str, vault: Any = None, limit: int = 20) -> list[dict[str, An
     """Shipped places and places typed by users (when a vault is open), merged without
     duplicates: a user place that is already in the gazetteer is not listed twice."""
     extra: list[dict[str, Any]] = []
-    if vault is not None:
-        shipped = {fold(p["name"]) for p in places()}
-        for place in vault.records.places("", limit=5000):
-            if fold(place["name"]) in shipped:
-                continue
-            if fold(query) in fold(place["name"]):
+    key = fold(query)
+    if vault is not None and key:
+        typed = vault.records.places(query, limit=limit)  # prefix matches, most used first
+        keys = ("name", "region", "cercle", "latitude", "longitude", "uses")
+        typed += [dict(zip(keys, row, strict=True)) for row in vault.conn.execute(
+            "SELECT name, region, cercle, latitude, longitude, uses FROM place "
+            "WHERE instr(folded, ?) > 1 ORDER BY uses DESC, name LIMIT ?", (key, limit))]
+        for place in typed:
+            if fold(place["name"]) not in _by_key():
                 extra.append({**place, "kind": "user"})
     return search(query, limit=limit, extra=extra)
