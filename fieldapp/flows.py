@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from . import audit, model
@@ -42,6 +43,24 @@ NARRATIVE_FIELDS: dict[str, tuple[str, ...]] = {
 PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "attachment": 1,
             "media": 2}
 _MAX_NOTE = 5000
+
+
+@contextmanager
+def atomic(conn: Connection) -> Iterator[Connection]:
+    """All or nothing: a transaction of its own, or a savepoint inside the caller's (the
+    sync client applies a page of items in one transaction, each item atomic)."""
+    if not conn.in_transaction:
+        with transaction(conn):
+            yield conn
+        return
+    conn.execute("SAVEPOINT flows_item")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK TO flows_item")
+        conn.execute("RELEASE flows_item")
+        raise
+    conn.execute("RELEASE flows_item")
 
 
 def item_hash(item: Mapping[str, Any]) -> str:
@@ -307,7 +326,7 @@ def apply_item(conn: Connection, item: Mapping[str, Any], *, sender: str,
     if not isinstance(item, Mapping) or item.get("type") not in ITEM_TYPES:
         raise ItemRejected(reason="unknown item type")
     key = item_hash(item)
-    with transaction(conn):
+    with atomic(conn):
         if conn.execute("SELECT 1 FROM applied WHERE item_hash = ?", (key,)).fetchone():
             return False
         kind = item["type"]
@@ -420,7 +439,7 @@ def waiting_attachments(conn: Connection) -> list[dict[str, Any]]:
 
 def complete_attachment(conn: Connection, item: Mapping[str, Any], actor: str) -> None:
     """The file of an arrived attachment is in place (verified): add the attachment row."""
-    with transaction(conn):
+    with atomic(conn):
         if not conn.execute("SELECT 1 FROM record WHERE id = ?",
                             (item["record_id"],)).fetchone():
             raise ItemRejected(reason="attachment of an unknown record")
@@ -582,7 +601,7 @@ def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
 def quarantine(conn: Connection, envelope: bytes, reason: str, *, source: str,
                seq: int | None = None, sender: str | None = None) -> None:
     """Keep a refused envelope aside (never applied)."""
-    with transaction(conn):
+    with atomic(conn):
         conn.execute("INSERT INTO quarantine (received_at, source, seq, sender, reason, "
                      "envelope) VALUES (?, ?, ?, ?, ?, ?)",
                      (audit.now(), source, seq, sender, reason[:300], envelope))

@@ -1,0 +1,286 @@
+"""Sync commands: project create, invite, join, sync, status, review, assign, translate,
+devices, revoke, bundle export/import (registered in fieldapp.cli.COMMAND_MODULES)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from pathlib import Path
+
+from fieldapp import flows
+from fieldapp.cli.context import Context, UsageError
+from fieldapp.errors import InvalidInput
+from fieldapp.fsutil import read_input
+from fieldapp.i18n import _, ngettext
+from fieldapp.membership import membership, require_role
+
+from . import enroll
+from .transport import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("project", help=_("create a sync project (coordinator)"))
+    psub = p.add_subparsers(dest="project_command", metavar=_("ACTION"), required=True)
+    c = psub.add_parser("create", help=_("create the project keys here and register them"))
+    c.add_argument("--server", required=True, metavar="URL")
+    c.add_argument("--name", required=True, metavar=_("NAME"))
+    c.add_argument("--bootstrap-token", required=True, metavar=_("TOKEN"))
+    c.add_argument("--suite", choices=["MLKEM768_X25519", "X25519"],
+                   default="MLKEM768_X25519",
+                   help=_("key exchange (default: the post-quantum hybrid)"))
+    c.add_argument("--tls-pin", metavar="SHA256",
+                   help=_("SHA-256 of the server's TLS certificate"))
+    c.set_defaults(handler=cmd_project_create)
+
+    p = sub.add_parser("invite", help=_("write an invite for a new device (coordinator)"))
+    p.add_argument("--role", required=True, choices=["monitor", "translator", "coordinator"])
+    p.add_argument("--out", required=True, metavar=_("FILE"))
+    p.add_argument("--expires-hours", type=int, default=168, metavar=_("HOURS"))
+    p.set_defaults(handler=cmd_invite)
+
+    p = sub.add_parser("join", help=_("join a project with an invite file"))
+    p.add_argument("file", metavar=_("FILE"))
+    p.set_defaults(handler=cmd_join)
+
+    p = sub.add_parser("sync", help=_("send the outbox and receive what is new"))
+    p.add_argument("--text-only", action="store_true",
+                   help=_("send and receive text only (no photos or recordings)"))
+    p.add_argument("--proxy", metavar="URL", help=_("e.g. socks5://127.0.0.1:9050 for Tor"))
+    p.add_argument("--budget", type=int, metavar=_("BYTES"),
+                   help=_("stop before using more than this many bytes"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("status", help=_("has a record been sent? what did the review say?"))
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("review", help=_("review a record (coordinator)"))
+    p.add_argument("id")
+    p.add_argument("--status", required=True,
+                   choices=["verified", "needs-info", "unsubstantiated", "duplicate"])
+    p.add_argument("--note", default="", metavar=_("TEXT"))
+    p.add_argument("--confidence", choices=list(flows.CONFIDENCES))
+    p.add_argument("--duplicate-of", metavar="ID")
+    p.set_defaults(handler=cmd_review)
+
+    p = sub.add_parser("assign", help=_("assign a record to a translator (coordinator)"))
+    p.add_argument("id")
+    p.add_argument("--translator", required=True, metavar=_("PSEUDONYM"))
+    p.add_argument("--to", required=True, choices=list(flows.TARGET_LANGS))
+    p.set_defaults(handler=cmd_assign)
+
+    p = sub.add_parser("translate", help=_("translate a field of an assigned record"))
+    p.add_argument("id")
+    p.add_argument("--field", required=True)
+    p.add_argument("--to", required=True, choices=list(flows.TARGET_LANGS))
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", metavar=_("TEXT"))
+    source.add_argument("--from", dest="source", metavar=_("FILE"))
+    p.set_defaults(handler=cmd_translate)
+
+    p = sub.add_parser("devices", help=_("devices of the project (coordinator)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.set_defaults(handler=cmd_devices)
+
+    p = sub.add_parser("revoke", help=_("revoke a device (coordinator)"))
+    p.add_argument("device_id", metavar="DEVICE_ID")
+    p.set_defaults(handler=cmd_revoke)
+
+    p = sub.add_parser("bundle", help=_("carry the outbox on a USB stick"))
+    bsub = p.add_subparsers(dest="bundle_command", metavar=_("ACTION"), required=True)
+    e = bsub.add_parser("export", help=_("write the outbox as one encrypted bundle file"))
+    e.add_argument("--out", required=True, metavar=_("FILE"))
+    e.set_defaults(handler=cmd_bundle_export)
+    i = bsub.add_parser("import", help=_("apply a bundle file (idempotent)"))
+    i.add_argument("file", metavar=_("FILE"))
+    i.set_defaults(handler=cmd_bundle_import)
+    u = bsub.add_parser("upload", help=_("send a bundle file to the server (idempotent)"))
+    u.add_argument("file", metavar=_("FILE"))
+    u.set_defaults(handler=cmd_bundle_upload)
+
+
+def _settings(proxy: str | None = None) -> Settings:
+    settings = Settings(proxy=proxy)
+    # Tests and slow links may tune retries without new flags.
+    if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
+        settings.backoff = float(os.environ["FIELDAPP_SYNC_BACKOFF"])
+    if os.environ.get("FIELDAPP_SYNC_ATTEMPTS"):
+        settings.attempts = max(1, int(os.environ["FIELDAPP_SYNC_ATTEMPTS"]))
+    return settings
+
+
+def cmd_project_create(ctx: Context, args: argparse.Namespace) -> int:
+    member = enroll.create_project(ctx.vault(), args.server, args.name, args.bootstrap_token,
+                                   suite=args.suite, tls_pin=args.tls_pin,
+                                   settings=_settings())
+    ctx.out(_("Project {name} created ({project}); this device is its coordinator.").format(
+        name=member.name, project=member.project_id))
+    ctx.out(_("Device fingerprint: {fingerprint}").format(
+        fingerprint=_own_fingerprint(ctx)))
+    return 0
+
+
+def _own_fingerprint(ctx: Context) -> str:
+    from fieldapp.membership import identity_by_key_id
+
+    member = membership(ctx.vault().conn)
+    return identity_by_key_id(ctx.vault().conn, member.key_id).public.fingerprint
+
+
+def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
+    hours = args.expires_hours
+    if not 1 <= hours <= 720:
+        raise InvalidInput(field="expires-hours", reason="out of range", value=str(hours))
+    enroll.create_invite(ctx.vault(), args.role, Path(args.out), expires_in=hours * 3600,
+                         settings=_settings())
+    ctx.out(_("Invite written to {path}. It can be used once; keep it secret until then.")
+            .format(path=args.out))
+    ctx.out(_("Read this fingerprint aloud to the person joining: {fingerprint}").format(
+        fingerprint=_own_fingerprint(ctx)))
+    return 0
+
+
+def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
+    member = enroll.join(ctx.vault(), Path(args.file), settings=_settings())
+    ctx.out(_("Joined project {name} as {role}.").format(name=member.name, role=member.role))
+    ctx.out(_("Check with the coordinator that these fingerprints match:"))
+    for peer in member.coordinators:
+        ctx.out(f"  {peer.pseudonym}  {peer.fingerprint}")
+    return 0
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    from .client import sync
+
+    if args.budget is not None and args.budget < 0:
+        raise InvalidInput(field="budget", reason="out of range", value=str(args.budget))
+    settings = _settings(args.proxy)
+    settings.cancel = threading.Event()
+    report = sync(ctx.vault(), settings=settings, text_only=args.text_only,
+                  budget=args.budget)
+    if args.json:
+        ctx.json(report.to_dict())
+    else:
+        ctx.out(ngettext("{n} item sent", "{n} items sent", report.sent).format(n=report.sent)
+                + "; " + ngettext("{n} received", "{n} received", report.received).format(
+                    n=report.received))
+        if report.attachments_received:
+            ctx.out(ngettext("{n} attachment received", "{n} attachments received",
+                             report.attachments_received).format(
+                                 n=report.attachments_received))
+        if report.quarantined:
+            ctx.out(ngettext("{n} item refused and put aside", "{n} items refused and put "
+                             "aside", report.quarantined).format(n=report.quarantined))
+        if not report.complete:
+            ctx.err(_("Not everything was sent: {pending} pending, {failed} failed ({reasons}).")
+                    .format(pending=report.pending, failed=report.failed,
+                            reasons="; ".join(report.reasons) or "—"))
+    return 0 if report.complete else 1
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    conn = ctx.vault().conn
+    ctx.vault().records.get(args.id)  # NotFound for an unknown id
+    state = flows.record_state(conn, args.id)
+    if args.json:
+        ctx.json(state)
+        return 0
+    labels = {"pending": _("pending"), "sent": _("sent"), "failed": _("failed"),
+              "local": _("not queued yet")}
+    ctx.out(_("{id}: {state}").format(id=args.id, state=labels[state["state"]]))
+    for item in state["items"]:
+        line = f"  {item['kind']:<12} {labels[item['state']]}"
+        if item["receipt"]:
+            line += "  " + _("receipt #{seq}").format(seq=item["receipt"].get("seq"))
+        if item["state"] != "sent" and item["reason"]:
+            line += "  " + item["reason"]
+        ctx.out(line)
+    review = state["review"]
+    if review:
+        ctx.out(_("Review: {status} by {reviewer}").format(**review))
+        if review["note"]:
+            ctx.out(_("Note: {note}").format(note=review["note"]))
+    return 0
+
+
+def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
+    vault = ctx.vault()
+    require_role(vault.conn, "coordinator")
+    flows.add_review(vault.conn, vault.pseudonym, args.id, args.status, note=args.note,
+                     confidence=args.confidence, duplicate_of=args.duplicate_of)
+    ctx.out(_("Review saved; it goes to the author at the next sync."))
+    return 0
+
+
+def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
+    vault = ctx.vault()
+    require_role(vault.conn, "coordinator")
+    flows.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to)
+    ctx.out(_("Assigned; the translator receives the narrative (never the identity) at the "
+              "next sync."))
+    return 0
+
+
+def cmd_translate(ctx: Context, args: argparse.Namespace) -> int:
+    vault = ctx.vault()
+    if args.source is not None:
+        raw = read_input(args.source)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(field="from", reason="text expected") from None
+    else:
+        text = args.text
+    flows.add_translation(vault.conn, vault.pseudonym, args.id, args.field, args.to, text)
+    ctx.out(_("Translation saved; it goes to the coordinators at the next sync."))
+    return 0
+
+
+def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
+    devices = enroll.list_devices(ctx.vault(), settings=_settings())
+    if args.json:
+        ctx.json([d.to_dict() for d in devices])
+        return 0
+    for d in devices:
+        state = _("revoked") if d.revoked else _("active")
+        ctx.out(f"{d.device_id}  {d.role:<11}  {state:<8}  {d.fingerprint}  {d.pseudonym}")
+    return 0
+
+
+def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
+    peer = enroll.revoke(ctx.vault(), args.device_id, settings=_settings())
+    ctx.out(_("Device {id} ({pseudonym}) revoked.").format(id=peer.device_id,
+                                                           pseudonym=peer.pseudonym))
+    return 0
+
+
+def cmd_bundle_export(ctx: Context, args: argparse.Namespace) -> int:
+    from .bundle import export_bundle
+
+    count = export_bundle(ctx.vault(), Path(args.out))
+    ctx.out(ngettext("{n} item written to {path}.", "{n} items written to {path}.", count)
+            .format(n=count, path=args.out))
+    return 0
+
+
+def cmd_bundle_import(ctx: Context, args: argparse.Namespace) -> int:
+    from .bundle import import_bundle
+
+    result = import_bundle(ctx.vault(), Path(args.file))
+    ctx.out(_("{applied} applied, {known} already here, {refused} refused.").format(**result))
+    return 0
+
+
+def cmd_bundle_upload(ctx: Context, args: argparse.Namespace) -> int:
+    from .bundle import upload_bundle
+
+    result = upload_bundle(ctx.vault(), Path(args.file), settings=_settings())
+    ctx.out(_("{stored} stored, {known} already on the server, {refused} refused.")
+            .format(**result))
+    return 0
+
+
+__all__ = ["register", "UsageError"]

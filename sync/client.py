@@ -1,0 +1,527 @@
+"""The sync client (no Qt): push the outbox, pull the changes feed, move attachments.
+
+Push order: text first (record versions, reviews, translations, assignments), then
+attachment descriptions with their thumbnails, then full media — skipped with
+``text_only`` or when the data budget would be exceeded. Each outbox item is sealed once
+and the same bytes are re-sent on every retry, so the server's idempotent PUT answers
+"duplicate" instead of storing twice. Each state is honest: pending until the server's
+signed receipt is verified and stored (then *sent*, receipt in the audit log), *failed*
+with a reason when the attempts ran out or the server refused.
+
+Pull: the changes feed from the checkpoint; each page is applied in one transaction in
+which every item is all-or-nothing (a savepoint) and the checkpoint advances in the same
+commit. A tampered, truncated or wrongly-signed envelope is quarantined, never applied.
+
+Attachments move as their encrypted files (never decrypted for the trip), in chunks of at
+most 256 KiB with the tus protocol; an interrupted upload asks the server for the
+confirmed offset (HEAD) and continues from there; downloads resume with ``Range``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from fieldapp import flows
+from fieldapp.crypto import envelope
+from fieldapp.errors import FieldappError, ItemRejected
+from fieldapp.fsutil import FILE_MODE, fsync_dir
+from fieldapp.membership import Membership, identity_by_key_id, membership
+from fieldapp.profile import Vault
+from fieldapp.records import transaction
+
+from . import protocol as p
+from .enroll import refresh_directory, transport_for
+from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled
+from .keyring import Keyring
+from .transport import Settings, Transport
+
+CHUNK = 256 * 1024
+BATCH_BYTES = 192 * 1024
+PAGE = 500
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Report:
+    """What one sync did (printed by `fieldapp sync`, shown by the desktop app)."""
+
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    received: int = 0
+    quarantined: int = 0
+    attachments_received: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0 and self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "complete": self.complete}
+
+
+class SyncClient:
+    """One sync session for one unlocked vault."""
+
+    def __init__(self, vault: Vault, *, settings: Settings | None = None,
+                 text_only: bool = False, budget: int | None = None,
+                 chunk_size: int = CHUNK, on_progress: Progress | None = None) -> None:
+        self.vault = vault
+        self.conn = vault.conn
+        self.member: Membership = membership(self.conn)
+        if self.member.revoked:
+            raise DeviceRevoked()
+        self.settings = settings or Settings()
+        self.text_only = text_only
+        self.budget = budget
+        self.chunk_size = max(1024, min(chunk_size, p.MAX_CHUNK))
+        self.on_progress = on_progress
+        self.identity = identity_by_key_id(self.conn, self.member.key_id)
+        self.keys = Keyring(self.conn, self.member, self.identity)
+        self.server_key = p.unb64(self.member.server_receipt_key)
+        self.report = Report()
+        self._transport: Transport | None = None
+        self._packets_pushed: set[str] = set()
+
+    @property
+    def cancel(self) -> threading.Event:
+        """Set it (from any thread) to stop at the next safe point."""
+        return self.settings.cancel
+
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = transport_for(self.vault, self.settings)
+        return self._transport
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def _progress(self, done: int, total: int, phase: str) -> None:
+        if self.on_progress:
+            self.on_progress(done, total, phase)
+
+    def _spent(self) -> int:
+        t = self._transport
+        return (t.bytes_sent + t.bytes_received) if t else 0
+
+    def _over_budget(self, extra: int) -> bool:
+        return self.budget is not None and self._spent() + extra > self.budget
+
+    # --- the whole thing ----------------------------------------------------------------
+    def sync(self) -> Report:
+        """Push, then pull, then fetch waiting attachments; returns the report."""
+        try:
+            try:
+                refresh_directory(self.vault, self.transport)
+                self.member = membership(self.conn)
+                self.keys.member = self.member
+            except DeviceRevoked:
+                self._revoked()
+            self.push()
+            self.pull()
+            if not self.text_only:
+                self.fetch_attachments()
+        except DeviceRevoked:
+            self._revoked()
+        finally:
+            self._count()
+            if self._transport:
+                self.report.bytes_sent = self._transport.bytes_sent
+                self.report.bytes_received = self._transport.bytes_received
+            self.close()
+        return self.report
+
+    def _revoked(self) -> None:
+        with transaction(self.conn):
+            self.conn.execute("UPDATE membership SET revoked = 1")
+        raise DeviceRevoked()
+
+    def _count(self) -> None:
+        rows = dict(self.conn.execute(
+            "SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        self.report.pending = int(rows.get("pending", 0))
+        self.report.failed = int(rows.get("failed", 0))
+        reasons = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT reason FROM outbox WHERE state != 'sent' AND reason IS NOT NULL "
+            "LIMIT 10")]
+        self.report.reasons = sorted(set(self.report.reasons) | set(reasons))
+
+    # --- push -----------------------------------------------------------------------------
+    def _sealed(self, oid: int, kind: str, ref: str) -> tuple[bytes, str]:
+        """The envelope of an outbox row, sealed once and kept."""
+        row = self.conn.execute("SELECT envelope, epoch_id FROM outbox WHERE id = ?",
+                                (oid,)).fetchone()
+        if row[0] is not None:
+            return bytes(row[0]), str(row[1])
+        item = flows.outbox_item(self.conn, kind, ref)
+        if kind == "attachment":
+            item.update(self._blob_facts(ref))
+        with transaction(self.conn):
+            sealed, epoch = self.keys.seal_item(item)
+            self.conn.execute("UPDATE outbox SET envelope = ?, epoch_id = ? WHERE id = ?",
+                              (sealed, epoch.epoch_id, oid))
+        return sealed, epoch.epoch_id
+
+    def _blob_facts(self, att_id: str) -> dict[str, Any]:
+        from fieldapp import attachments
+
+        sealed = attachments.sealed_file(self.vault, att_id)
+        digest = hashlib.sha256()
+        size = 0
+        with sealed.path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+        return {"blob_sha256": digest.hexdigest(), "blob_size": size}
+
+    def push(self) -> None:
+        """Send every pending text item (then media unless text-only)."""
+        flows.enqueue_unsent(self.conn)
+        queue = flows.pending(self.conn, text_only=self.text_only)
+        text = [q for q in queue if q[1] != "media"]
+        media = [q for q in queue if q[1] == "media"]
+        total = len(queue)
+        done = 0
+        batch: list[tuple[int, bytes]] = []
+        packets: list[bytes] = []
+        size = 0
+        for oid, kind, ref, _size in text:
+            self.transport.check_cancel()
+            try:
+                sealed, epoch_id = self._sealed(oid, kind, ref)
+            except (FieldappError, ValueError) as exc:
+                flows.mark_failed(self.conn, oid, _reason(exc), final=True)
+                continue
+            if epoch_id not in self._packets_pushed:
+                epoch = self.keys.epoch(epoch_id)
+                if epoch is not None and epoch.packet:
+                    packets.append(epoch.packet)
+                    size += len(epoch.packet)
+                self._packets_pushed.add(epoch_id)
+            batch.append((oid, sealed))
+            size += len(sealed)
+            if size >= BATCH_BYTES:
+                done += self._push_batch(packets, batch)
+                self._progress(done, total, "text")
+                batch, packets, size = [], [], 0
+        if batch or packets:
+            done += self._push_batch(packets, batch)
+            self._progress(done, total, "text")
+        for oid, _kind, ref, size in media:
+            self.transport.check_cancel()
+            if self._over_budget(size):
+                flows.mark_failed(self.conn, oid, "data budget reached")
+                self.report.reasons.append("data budget reached")
+                continue
+            self._upload_media(oid, ref)
+            done += 1
+            self._progress(done, total, "media")
+
+    def _push_batch(self, packets: list[bytes], batch: list[tuple[int, bytes]]) -> int:
+        body = p.frame_items([*packets, *[b for _o, b in batch]])
+        if self._over_budget(len(body)):
+            for oid, _b in batch:
+                flows.mark_failed(self.conn, oid, "data budget reached")
+            self.report.reasons.append("data budget reached")
+            self._packets_pushed.clear()
+            return 0
+        try:
+            answer = self.transport.request(
+                "POST", f"{p.API}/push", content=body,
+                headers={"Content-Type": "application/octet-stream"})
+        except ServerUnreachable as exc:
+            for oid, _b in batch:
+                flows.mark_failed(self.conn, oid, _reason(exc), final=True)
+            self._packets_pushed.clear()
+            return 0
+        results = p.PushResults.model_validate(answer.json()).results
+        by_index = {r.index: r for r in results}
+        sent = 0
+        for n, (oid, _b) in enumerate(batch, start=len(packets)):
+            result = by_index.get(n)
+            if result is None:
+                flows.mark_failed(self.conn, oid, "no answer for this item")
+            elif result.status in ("stored", "duplicate") and result.receipt is not None:
+                sent += self._accept_receipt(oid, result.receipt)
+            else:
+                code = result.code or result.status
+                flows.mark_failed(self.conn, oid, f"refused by the server ({code})", final=True)
+        return sent
+
+    def _accept_receipt(self, oid: int, receipt: p.Receipt) -> int:
+        if not receipt.verify(self.server_key):
+            flows.mark_failed(self.conn, oid, "receipt signature does not verify", final=True)
+            return 0
+        flows.mark_sent(self.conn, oid, receipt.model_dump(mode="json"),
+                        self.vault.pseudonym)
+        self.report.sent += 1
+        return 1
+
+    # --- attachments up ---------------------------------------------------------------------
+    def _upload_media(self, oid: int, att_id: str) -> None:
+        from fieldapp import attachments
+
+        row = self.conn.execute("SELECT epoch_id, state FROM outbox WHERE kind = "
+                                "'attachment' AND ref = ?", (att_id,)).fetchone()
+        if row is None or row[1] != "sent" or not row[0]:
+            flows.mark_failed(self.conn, oid, "description not sent yet")
+            return
+        path = attachments.sealed_file(self.vault, att_id).path
+        try:
+            receipt = self.upload_file(path, row[0])
+        except (ServerUnreachable, ServerRefused, OSError) as exc:
+            flows.mark_failed(self.conn, oid, _reason(exc), final=True)
+            return
+        self._accept_receipt(oid, receipt)
+
+    def upload_file(self, path: Path, epoch_id: str) -> p.Receipt:
+        """Upload an encrypted file with tus, resuming from the server's offset after any
+        cut; returns the server's receipt for the whole blob."""
+        data_len = path.stat().st_size
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        sha = digest.hexdigest()
+        tus = {"Tus-Resumable": p.TUS_VERSION}
+        created = self.transport.request(
+            "POST", f"{p.API}/uploads", headers={
+                **tus, "Upload-Length": str(data_len),
+                "Upload-Metadata": p.tus_metadata({"sha256": sha, "epoch": epoch_id})})
+        location = f"{p.API}/uploads/{sha}"
+        if created.status_code == 200:
+            return self._blob_receipt(created, sha)
+        offset = 0
+        cuts = 0
+        with path.open("rb") as fh:
+            while True:
+                self.transport.check_cancel()
+                if offset >= data_len:
+                    head = self.transport.request("HEAD", location, headers=tus)
+                    return self._blob_receipt(head, sha)
+                fh.seek(offset)
+                chunk = fh.read(min(self.chunk_size, data_len - offset))
+                try:
+                    answer = self.transport.request(
+                        "PATCH", location, content=chunk, retry=False, headers={
+                            **tus, "Content-Type": "application/offset+octet-stream",
+                            "Upload-Offset": str(offset),
+                            "Upload-Checksum": p.checksum_header(chunk)})
+                except (ServerUnreachable, ServerRefused) as exc:
+                    # the link broke (or the offset moved): ask where the server stands
+                    cuts += 1
+                    if cuts > self.settings.attempts * 20:
+                        raise
+                    if isinstance(exc, ServerRefused) and exc.params.get("status") not in (
+                            409, 460):
+                        raise
+                    self.transport.wait(min(self.settings.backoff * cuts, 5.0))
+                    head = self.transport.request("HEAD", location, headers=tus)
+                    offset = int(head.headers.get("Upload-Offset", "0"))
+                    continue
+                offset = int(answer.headers.get("Upload-Offset", offset + len(chunk)))
+                self._progress(offset, data_len, "upload")
+                if offset >= data_len and answer.headers.get("Upload-Receipt"):
+                    return self._blob_receipt(answer, sha)
+
+    def _blob_receipt(self, answer: Any, sha: str) -> p.Receipt:
+        header = answer.headers.get("Upload-Receipt")
+        if header:
+            return p.Receipt.model_validate_json(base64.b64decode(header))
+        raise ServerRefused(status=answer.status_code, code="no_receipt")
+
+    # --- pull -------------------------------------------------------------------------------
+    def _checkpoint(self) -> int:
+        row = self.conn.execute("SELECT seq FROM pull_checkpoint WHERE project_id = ?",
+                                (self.member.project_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def pull(self) -> None:
+        """Apply the changes feed page by page; the checkpoint moves with each commit."""
+        since = self._checkpoint()
+        while True:
+            self.transport.check_cancel()
+            answer = self.transport.request("GET", f"{p.API}/changes",
+                                            params={"since": since, "limit": PAGE})
+            try:
+                frames = list(p.iter_changes(answer.content))
+            except ValueError:
+                raise ServerUnreachable(reason="broken changes feed") from None
+            next_since = int(answer.headers.get(p.HEADER_NEXT, since))
+            self.apply_frames(frames, next_since, source="server")
+            self._progress(self.report.received, self.report.received, "pull")
+            if answer.headers.get(p.HEADER_MORE) != "1" or next_since <= since:
+                break
+            since = next_since
+
+    def apply_frames(self, frames: list[tuple[int, bytes]], next_since: int | None, *,
+                     source: str) -> None:
+        """Apply (seq, bytes) frames in one transaction, each all-or-nothing; key packets
+        before envelopes. ``next_since`` (server) is stored in the same commit."""
+        self._ensure_senders(frames)
+        with transaction(self.conn):
+            for seq, data in frames:
+                self.conn.execute("SAVEPOINT item")
+                try:
+                    self._apply_one(data)
+                except (envelope.EnvelopeError, ItemRejected, ValueError, KeyError,
+                        TypeError) as exc:
+                    self.conn.execute("ROLLBACK TO item")
+                    self.conn.execute(
+                        "INSERT INTO quarantine (received_at, source, seq, reason, envelope) "
+                        "VALUES (datetime('now'), ?, ?, ?, ?)",
+                        (source, seq, _reason(exc), data))
+                    self.report.quarantined += 1
+                self.conn.execute("RELEASE item")
+            if next_since is not None:
+                self.conn.execute(
+                    "INSERT INTO pull_checkpoint (project_id, seq, updated_at) VALUES "
+                    "(?, ?, datetime('now')) ON CONFLICT (project_id) DO UPDATE SET "
+                    "seq = max(seq, excluded.seq), updated_at = excluded.updated_at",
+                    (self.member.project_id, next_since))
+
+    def _ensure_senders(self, frames: list[tuple[int, bytes]]) -> None:
+        """Refresh the directory once if a key packet comes from a device not known yet."""
+        for _seq, data in frames:
+            if data[:1] == bytes((envelope.TYPE_KEY_PACKET,)):
+                try:
+                    sender = envelope.parse_key_packet(data).sender
+                except envelope.EnvelopeError:
+                    continue
+                if self.keys.sign_public(sender) is None:
+                    try:
+                        refresh_directory(self.vault, self.transport)
+                    except (ServerUnreachable, ServerRefused):
+                        pass
+                    return
+
+    def _apply_one(self, data: bytes) -> None:
+        if data[:1] == bytes((envelope.TYPE_KEY_PACKET,)):
+            self.keys.accept_key_packet(data)
+            return
+        sender, item = self.keys.open_item(data)
+        if flows.apply_item(self.conn, item, sender=sender,
+                            project_id=self.member.project_id,
+                            actor=self.vault.pseudonym) and sender != self.member.device_id:
+            self.report.received += 1
+
+    # --- attachments down --------------------------------------------------------------------
+    def fetch_attachments(self) -> None:
+        """Download the encrypted files of arrived attachments (resuming), check them
+        end to end, then make them real attachments."""
+        from fieldapp import attachments
+
+        waiting = flows.waiting_attachments(self.conn)
+        for n, item in enumerate(waiting):
+            self.transport.check_cancel()
+            size = int(item.get("blob_size") or 0)
+            if self._over_budget(size):
+                self.report.reasons.append("data budget reached")
+                break
+            sha = str(item.get("blob_sha256", ""))
+            if len(sha) != 64:
+                continue
+            final = self.vault.files_dir / f"{item['id']}.stored"
+            try:
+                self._download(sha, final, size)
+                flows.complete_attachment(self.conn, item, self.vault.pseudonym)
+                b"".join(attachments.read(self.vault, item["id"]))  # verifies the plaintext
+            except (ServerRefused, ServerUnreachable) as exc:
+                self.report.reasons.append(_reason(exc))
+                continue
+            except FieldappError as exc:
+                self.report.reasons.append(_reason(exc))
+                continue
+            self.report.attachments_received += 1
+            self._progress(n + 1, len(waiting), "download")
+
+    def _download(self, sha: str, final: Path, size: int) -> None:
+        """Fetch a blob into ``final`` (ciphertext), resuming a cut transfer with Range."""
+        partial = final.with_name(final.name + ".part")
+        failures = 0
+        while True:
+            self.transport.check_cancel()
+            have = partial.stat().st_size if partial.exists() else 0
+            if size and have >= size:
+                break
+            try:
+                if not self._download_from(sha, partial, have):
+                    break
+            except ServerUnreachable:
+                failures += 1
+                if failures >= self.settings.attempts * 4:
+                    raise
+                self.transport.wait(min(self.settings.backoff * failures, 5.0))
+        digest = hashlib.sha256()
+        with partial.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        if digest.hexdigest() != sha:
+            partial.unlink(missing_ok=True)
+            raise ServerRefused(status=200, code="blob_checksum")
+        partial.chmod(FILE_MODE)
+        partial.replace(final)
+        fsync_dir(final.parent)
+
+    def _download_from(self, sha: str, partial: Path, have: int) -> bool:
+        """One GET streamed to disk; True when more may follow (it was cut)."""
+        headers = {"Authorization": f"Bearer {self.member.device_token}"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        transport = self.transport
+        try:
+            with transport.client.stream("GET", f"{p.API}/blobs/{sha}",
+                                         headers=headers) as answer:
+                if answer.status_code == 416:
+                    return False
+                if answer.status_code not in (200, 206):
+                    answer.read()
+                    if answer.status_code in (429, 500, 502, 503, 504):
+                        raise ServerUnreachable(reason=f"HTTP {answer.status_code}")
+                    raise ServerRefused(status=answer.status_code, code="")
+                mode = "ab" if answer.status_code == 206 else "wb"
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+                with os.fdopen(fd, mode) as fh:
+                    for block in answer.iter_bytes():
+                        fh.write(block)
+                        transport.bytes_received += len(block)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(reason=type(exc).__name__) from None
+        return False
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, non-sensitive reason for the outbox and the report."""
+    if isinstance(exc, FieldappError):
+        detail = ", ".join(f"{k}={v}" for k, v in exc.params.items())
+        return f"{type(exc).__name__}({detail})" if detail else type(exc).__name__
+    return type(exc).__name__
+
+
+def sync(vault: Vault, **options: Any) -> Report:
+    """One sync of ``vault`` (see `SyncClient` for the options)."""
+    client = SyncClient(vault, **options)
+    try:
+        return client.sync()
+    finally:
+        client.close()
+
+
+__all__ = ["CHUNK", "Report", "SyncCancelled", "SyncClient", "sync"]

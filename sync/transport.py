@@ -1,0 +1,139 @@
+"""HTTP to the central server: timeouts, retries with exponential backoff and jitter, an
+optional proxy (SOCKS5 for Tor), an optional TLS certificate pin, and a cancel flag.
+
+Errors come out typed: `ServerUnreachable` after the allowed attempts, `DeviceRevoked` when
+the server says so, `ServerRefused` for any other refusal (no retry: asking again would
+not help), `TLSPinMismatch` when the certificate is not the pinned one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled, TLSPinMismatch
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+@dataclass
+class Settings:
+    """How to talk to the server (the defaults suit a poor link)."""
+
+    proxy: str | None = None
+    timeout: float = 60.0
+    connect_timeout: float = 30.0
+    attempts: int = 6
+    backoff: float = 0.5
+    backoff_max: float = 30.0
+    tls_pin: str | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+def backoff_delay(attempt: int, base: float, ceiling: float) -> float:
+    """Exponential backoff with "full jitter" in the upper half: attempt 0 waits about
+    ``base``, each later one about twice as long, never more than ``ceiling``."""
+    delay = min(ceiling, base * (2 ** attempt))
+    return delay * random.uniform(0.5, 1.0)
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("code", ""))[:60] if isinstance(body, dict) else ""
+
+
+class Transport:
+    """One server, one device token; a pooled HTTP client."""
+
+    def __init__(self, base_url: str, token: str | None = None,
+                 settings: Settings | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.settings = settings or Settings()
+        s = self.settings
+        self.client = httpx.Client(
+            base_url=self.base_url, proxy=s.proxy, trust_env=False,
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            headers={"User-Agent": "fieldapp"})
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check_cancel(self) -> None:
+        if self.settings.cancel.is_set():
+            raise SyncCancelled()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` unless cancelled first."""
+        if self.settings.cancel.wait(seconds):
+            raise SyncCancelled()
+
+    def _check_pin(self, response: httpx.Response) -> None:
+        pin = self.settings.tls_pin
+        if not pin or response.url.scheme != "https":
+            return
+        stream = response.extensions.get("network_stream")
+        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if der is None or hashlib.sha256(der).hexdigest() != pin.lower().replace(":", ""):
+            raise TLSPinMismatch()
+
+    def request(self, method: str, path: str, *, content: bytes | None = None,
+                json: Any = None, headers: Mapping[str, str] | None = None,
+                params: Mapping[str, Any] | None = None, auth: bool = True,
+                retry: bool = True, ok: tuple[int, ...] = (200, 201, 204),
+                on_attempt_failed: Callable[[int, str], None] | None = None,
+                ) -> httpx.Response:
+        """Send with retries (only for transport failures, 429 and 5xx); raises typed."""
+        all_headers = dict(headers or {})
+        if auth and self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        attempts = self.settings.attempts if retry else 1
+        reason = ""
+        for attempt in range(attempts):
+            self.check_cancel()
+            try:
+                response = self.client.request(method, path, content=content, json=json,
+                                               headers=all_headers, params=params)
+                self._check_pin(response)
+            except httpx.TransportError as exc:
+                reason = type(exc).__name__
+            else:
+                self.bytes_sent += len(content or b"")
+                self.bytes_received += len(response.content)
+                if response.status_code in ok:
+                    return response
+                code = _error_code(response)
+                if response.status_code == 401 and code == "revoked":
+                    raise DeviceRevoked()
+                if response.status_code not in RETRY_STATUSES:
+                    raise ServerRefused(status=response.status_code, code=code)
+                reason = f"HTTP {response.status_code}"
+                if response.status_code == 429:
+                    after = response.headers.get("Retry-After", "")
+                    if after.isdigit() and attempt + 1 < attempts:
+                        self.wait(min(float(after), self.settings.backoff_max))
+                        continue
+            if on_attempt_failed:
+                on_attempt_failed(attempt, reason)
+            if attempt + 1 < attempts:
+                self.wait(backoff_delay(attempt, self.settings.backoff,
+                                        self.settings.backoff_max))
+        raise ServerUnreachable(reason=reason)
