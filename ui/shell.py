@@ -26,6 +26,7 @@ from fieldapp.profile import Profile, Vault
 from . import sync_bridge
 from .autolock import IdleLock
 from .controller import AppController
+from .crash_log import log_exception
 from .ops import Ops
 from .panic import PANIC_SHORTCUT, PanicDialog
 
@@ -154,7 +155,10 @@ class Shell(QObject):
             from ui.main_window import MainWindow  # U2's window, when present
         except ModuleNotFoundError as exc:
             if exc.name != "ui.main_window":
-                raise
+                log_exception(type(exc), exc, exc.__traceback__)
+            return PlaceholderWindow(self.controller, vault)
+        except Exception as exc:  # noqa: BLE001 - a broken build still locks and unlocks
+            log_exception(type(exc), exc, exc.__traceback__)
             return PlaceholderWindow(self.controller, vault)
         try:
             return MainWindow(vault=vault, profile=self.profile, ops=self.ops,
