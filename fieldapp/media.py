@@ -387,6 +387,7 @@ def clean_image(data: bytes, name: str, ftype: FileType, *,
     and truncated or undecodable files with `MediaRejected`.
     """
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    previous_limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -399,6 +400,8 @@ def clean_image(data: bytes, name: str, ftype: FileType, *,
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError,
                 TypeError, struct_error, Image.UnidentifiedImageError):
             raise MediaRejected(name=name, reason="truncated") from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous_limit
 
 
 def _clean(data: bytes, name: str, ftype: FileType, max_pixels: int) -> CleanImage:
