@@ -270,7 +270,7 @@ class AttachmentsPanel(QWidget):
             self.details.setText(_("No attachment.") if self.record_id else "")
             return
         lines = [_("{name} — {size}").format(name=att.name, size=size_text(att.size)),
-                 _("Removed before storing: {what}").format(what=att.stripped_text),
+                 att.stripped_text,
                  _("SHA-256 of the original: {digest}").format(digest=att.sha256_original)]
         if att.has_original and att.sha256_original != att.sha256_stored:
             lines.append(_("The untouched original is kept, encrypted."))

@@ -109,9 +109,20 @@ class PartialDate(QWidget):
         layout.addWidget(self.edit, 2)
         layout.addWidget(self.precision, 1)
         self.setFocusProxy(self.edit)
-        self.edit.textChanged.connect(self.changed)
+        self.edit.textChanged.connect(self._text_changed)
         self.precision.currentIndexChanged.connect(self._precision_changed)
         self.retranslate()
+
+    def _text_changed(self, text: str) -> None:
+        """Follow the form typed: "2024" is a year, "2024-03" a month; a full date keeps
+        a coarser precision chosen on purpose (a day known only roughly)."""
+        parts = [p for p in text.strip().split("-") if p]
+        inferred = {1: "year", 2: "month"}.get(len(parts))
+        if len(parts) == 3 and self.precision.value() not in ("month", "year"):
+            inferred = "day"
+        if inferred and len(parts[0]) == 4 and inferred != self.precision.value():
+            self.precision.set_value(inferred)
+        self.changed.emit()
 
     def _precision_changed(self) -> None:
         self._placeholder()
