@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 STORED, ORIGINAL = "stored", "original"
 MAX_BYTES_SETTING = "attachment_max_bytes"
+Progress = Callable[[int, int], None]
 _COLUMNS = ("id", "record_id", "kind", "mime", "name", "size", "stored_size",
             "sha256_original", "sha256_stored", "has_original", "stripped", "width", "height",
             "created_at", "created_by", "has_thumbnail")
@@ -146,11 +147,14 @@ def _open_input(path: Path) -> BinaryIO:
         raise UnreadableFile(path=str(path), reason=exc.strerror or str(exc)) from None
 
 
-def _read_limited(fh: BinaryIO, path: Path, name: str, limit: int) -> Iterator[bytes]:
+def _read_limited(fh: BinaryIO, path: Path, name: str, limit: int,
+                  progress: Progress | None = None, expected: int = 0) -> Iterator[bytes]:
     """The file's bytes in pieces; read errors and growth past ``limit`` become typed
     errors (a file may still be growing while it is attached)."""
     total = 0
     while True:
+        if progress is not None:
+            progress(total, max(expected, total))
         try:
             piece = fh.read(filecipher.CHUNK)
         except OSError as exc:
@@ -165,13 +169,14 @@ def _read_limited(fh: BinaryIO, path: Path, name: str, limit: int) -> Iterator[b
 
 def attach(vault: Vault, record_id: str, path: Path | str, keep_original: bool = False, *,
            name: str | None = None, max_bytes: int | None = None,
-           max_pixels: int = media.MAX_PIXELS) -> str:
+           max_pixels: int = media.MAX_PIXELS, progress: Progress | None = None) -> str:
     """Attach the file at ``path`` to a record; returns the new attachment's id.
 
     Images are stored without their metadata (the untouched bytes too, encrypted, when
     ``keep_original``); other kinds as they are. Raises `NotFound` (no such record),
     `UnreadableFile`, `MediaRejected` (empty, too large, unsupported, mislabelled,
-    decompression bomb, truncated), `DiskFull`.
+    decompression bomb, truncated), `DiskFull`. ``progress(done, total)`` is called
+    between chunks read; an exception it raises (a cancel) aborts with nothing stored.
     """
     _check_record(vault, record_id)
     source = Path(path)
@@ -192,12 +197,16 @@ def attach(vault: Vault, record_id: str, path: Path | str, keep_original: bool =
         written: list[Path] = []
         try:
             if ftype.kind == "image":
-                row = _store_image(vault, attachment_id, file_key, fh, source, shown, ftype,
-                                   keep_original, min(limit, media.MAX_IMAGE_BYTES),
-                                   max_pixels, written)
+                if size > media.MAX_IMAGE_BYTES:
+                    raise MediaRejected(name=shown, reason="too large")
+                data = b"".join(_read_limited(fh, source, shown, min(limit,
+                                              media.MAX_IMAGE_BYTES), progress, size))
+                row = _store_image(vault, attachment_id, file_key, data, shown, ftype,
+                                   keep_original, max_pixels, written)
             else:
-                row = _store_as_is(vault, attachment_id, file_key, fh, source, shown, ftype,
-                                   limit, written)
+                pieces = _read_limited(fh, source, shown, limit, progress, size)
+                row = _store_as_is(vault, attachment_id, file_key, pieces, shown, ftype,
+                                   written)
             _insert(vault, record_id, attachment_id, file_key, shown, ftype, row)
         except BaseException:
             for leftover in written:
@@ -215,10 +224,9 @@ def _seal(vault: Vault, attachment_id: str, file_key: bytes, role: str,
     return sealed
 
 
-def _store_image(vault: Vault, attachment_id: str, file_key: bytes, fh: BinaryIO,
-                 source: Path, shown: str, ftype: media.FileType, keep_original: bool,
-                 limit: int, max_pixels: int, written: list[Path]) -> dict[str, Any]:
-    data = b"".join(_read_limited(fh, source, shown, limit))
+def _store_image(vault: Vault, attachment_id: str, file_key: bytes, data: bytes,
+                 shown: str, ftype: media.FileType, keep_original: bool, max_pixels: int,
+                 written: list[Path]) -> dict[str, Any]:
     clean = media.clean_image(data, shown, ftype, max_pixels=max_pixels)
     stored = _seal(vault, attachment_id, file_key, STORED, clean.data, written)
     if keep_original:
@@ -230,11 +238,9 @@ def _store_image(vault: Vault, attachment_id: str, file_key: bytes, fh: BinaryIO
             "width": clean.width, "height": clean.height}
 
 
-def _store_as_is(vault: Vault, attachment_id: str, file_key: bytes, fh: BinaryIO,
-                 source: Path, shown: str, ftype: media.FileType, limit: int,
-                 written: list[Path]) -> dict[str, Any]:
-    sealed = _seal(vault, attachment_id, file_key, STORED,
-                   _read_limited(fh, source, shown, limit), written)
+def _store_as_is(vault: Vault, attachment_id: str, file_key: bytes, pieces: Iterator[bytes],
+                 shown: str, ftype: media.FileType, written: list[Path]) -> dict[str, Any]:
+    sealed = _seal(vault, attachment_id, file_key, STORED, pieces, written)
     if sealed.size == 0:
         raise MediaRejected(name=shown, reason="empty")
     return {"mime": ftype.mime, "size": sealed.size, "stored_size": sealed.size,
@@ -359,9 +365,10 @@ def check_out_path(vault: Vault, out_path: Path | str) -> Path:
 
 
 def export_copy(vault: Vault, attachment_id: str, out_path: Path | str,
-                original: bool = False) -> Path:
+                original: bool = False, *, progress: Progress | None = None) -> Path:
     """Write a decrypted copy (0600) to ``out_path``, which must not exist; the audit log
-    records the export. A damaged attachment leaves no partial file behind."""
+    records the export. A damaged attachment, or an exception raised by ``progress(done,
+    total)`` (a cancel), leaves no partial file behind."""
     att = _row(vault, attachment_id)
     chunks = read(vault, attachment_id, original)
     out = check_out_path(vault, out_path)
@@ -372,9 +379,14 @@ def export_copy(vault: Vault, attachment_id: str, out_path: Path | str,
     except OSError as exc:
         raise UnsafePath(path=str(out), reason=exc.strerror or str(exc)) from None
     try:
+        total = att.size if original else att.stored_size
+        done = 0
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, max(total, done))
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:

@@ -286,3 +286,31 @@ def test_sealed_file_gives_what_decrypts_the_stored_copy_only(vault, record_id, 
         attachments.read_bytes(vault, aid)
     with pytest.raises(AttachmentDamaged):
         filecipher.decrypt_bytes(original.path, stored.key, context=original.context)
+
+
+class Cancelled(Exception):
+    pass
+
+
+def test_progress_is_reported_and_a_cancel_stores_nothing(vault, record_id, inputs, tmp_path):
+    data = samples.wav(seconds=20)
+    seen: list[tuple[int, int]] = []
+    aid = attachments.attach(vault, record_id, inputs("a.wav", data),
+                             progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, len(data)) and seen[-1] == (len(data), len(data))
+    assert len(seen) > 4
+
+    def cancel(done: int, total: int) -> None:
+        if done > 100_000:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        attachments.attach(vault, record_id, inputs("b.wav", data), progress=cancel)
+    assert _files(vault) == [f"{aid}.stored"]
+    out = tmp_path / "copy.wav"
+    with pytest.raises(Cancelled):
+        attachments.export_copy(vault, aid, out, progress=cancel)
+    assert not out.exists()
+    done: list[int] = []
+    attachments.export_copy(vault, aid, out, progress=lambda d, t: done.append(d))
+    assert done[-1] == len(data) and out.read_bytes() == data
