@@ -167,3 +167,33 @@ def test_window_closes_connections(qtbot, vault, ops, controller, tmp_path: Path
     win.close()
     assert win.access.closed
     qtbot.waitUntil(lambda: not ops.busy, timeout=5000)
+
+
+def test_unreachable_banner_is_calm_then_escalates(qtbot, window):
+    from sync.errors import ServerUnreachable
+
+    panel = window.outbox
+    window.show_page("outbox")
+    assert not panel.banner.isVisible()
+    panel._sync_failed(ServerUnreachable(reason="ConnectError"))
+    assert panel.banner.isVisible()
+    assert "safe here" in panel.banner_text.text()
+    assert "times in a row" not in panel.banner_text.text()
+    calm = panel.banner.styleSheet()
+    panel._sync_failed(ServerUnreachable(reason="ConnectError"))
+    assert panel.banner.styleSheet() == calm
+    panel._sync_failed(ServerUnreachable(reason="ConnectError"))
+    assert "3 times in a row" in panel.banner_text.text()
+    assert panel.banner.styleSheet() != calm
+    panel._synced(None)
+    assert not panel.banner.isVisible() and panel.failures == 0
+
+
+def test_outbox_lists_local_records_as_pending(qtbot, vault, window):
+    vault.records.add("incident", incident(2))
+    window.show_page("outbox")
+    model = window.outbox.model
+    assert model.rowCount() == 1
+    assert model.index(0, 2).data() == "Pending: not sent yet"
+    window.outbox.text_only.setChecked(True)
+    qtbot.waitUntil(lambda: vault.setting("sync_text_only") == "1", timeout=5000)

@@ -4,7 +4,9 @@ banner when the server cannot be reached (stronger only after several failures).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import threading
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -23,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import membership
+from fieldapp import audit, membership
 from fieldapp.i18n import _, ngettext
 from fieldapp.messages import user_message
+from fieldapp.profile import Vault
 
 from ..models.outbox import OutboxModel
 from ..models.vault_access import VaultAccess
@@ -38,23 +41,41 @@ CALM = "QFrame { background: #eef2f6; border: 1px solid #b8c4d0; border-radius: 
 STRONG = "QFrame { background: #fff1d6; border: 2px solid #b86e00; border-radius: 4px; }"
 
 
-def sync_function() -> Any:
-    """The sync client's entry point, when it exists."""
+def _sync_module(name: str) -> Any:
     try:  # the sync client is written in parallel; without it the panel says so
-        sync_client = importlib.import_module("sync.client")
+        return importlib.import_module(name)
     except Exception:  # noqa: BLE001 - missing or broken: sync is unavailable, said plainly
         return None
-    for name in ("sync_now", "sync", "run"):
-        fn = getattr(sync_client, name, None)
-        if callable(fn):
-            return fn
-    return None
+
+
+def sync_available() -> bool:
+    client = _sync_module("sync.client")
+    return client is not None and callable(getattr(client, "sync", None))
+
+
+def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
+             cancel: threading.Event, job: Any = None) -> Any:
+    """Worker (net lane): one sync on a connection of its own, so saving records is never
+    blocked by a slow link; notes the time of the last successful sync."""
+    client = _sync_module("sync.client")
+    transport = _sync_module("sync.transport")
+    conn = vault.reader(check_same_thread=False)
+    try:
+        own = dataclasses.replace(vault, conn=conn)
+        settings = transport.Settings(cancel=cancel)
+        report = client.sync(own, settings=settings, text_only=text_only, budget=budget,
+                             on_progress=job.report if job is not None else None)
+        own.set_setting(LAST_SYNC_KEY, audit.now())
+        return report
+    finally:
+        conn.close()
 
 
 class SyncPanel(QWidget):
     """The Outbox page of the main window."""
 
     sync_finished = Signal(bool)   # True when the last sync succeeded
+    _cancel_event = threading.Event()
 
     def __init__(self, access: VaultAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,7 +162,7 @@ class SyncPanel(QWidget):
                                           "{n} records on this device", total).format(n=total))
 
     def _update_labels(self) -> None:
-        if sync_function() is None or not self.joined:
+        if not self.joined or not sync_available():
             self.joined_label.setText(_("This device has not joined a project yet. Records "
                                         "stay here, encrypted, until it joins one; then "
                                         "they are sent."))
@@ -157,8 +178,7 @@ class SyncPanel(QWidget):
     # --- syncing ----------------------------------------------------------------------
     def sync_now(self) -> Any:
         """Start a sync on the net lane (or say why it cannot); returns the job."""
-        fn = sync_function()
-        if fn is None or not self.joined:
+        if not self.joined or not sync_available():
             self._update_labels()
             self.phase.setText(_("Nothing to sync with: this device has not joined a "
                                  "project yet."))
@@ -171,16 +191,18 @@ class SyncPanel(QWidget):
         self.progress.show()
         self.progress.setRange(0, 0)
         self.phase.setText(_("Connecting…"))
-        options = {"text_only": self.text_only.isChecked(),
-                   "budget_bytes": self.budget.value() * 1_000_000 or None}
-        self.job = self.access.ops.run(fn, self.access.writer_vault, on_done=self._synced,
-                                       on_error=self._sync_failed, lane="db", **options)
+        self._cancel_event = threading.Event()
+        self.job = self.access.ops.run(
+            run_sync, self.access.vault, text_only=self.text_only.isChecked(),
+            budget=self.budget.value() * 1_000_000 or None, cancel=self._cancel_event,
+            on_done=self._synced, on_error=self._sync_failed, lane="net")
         self.job.progress.connect(self._progress)
         self.job.cancelled_signal.connect(self._ended)
         return self.job
 
     def cancel(self) -> None:
         if self.job is not None:
+            self._cancel_event.set()
             self.job.cancel()
             self.phase.setText(_("Stopping after the current piece…"))
 
@@ -190,18 +212,24 @@ class SyncPanel(QWidget):
         if phase:
             self.phase.setText(phase)
 
-    def _synced(self, _result: Any) -> None:
+    def _synced(self, report: Any) -> None:
         self.failures = 0
         self.banner.hide()
-        self.phase.setText(_("Sync finished."))
+        self.phase.setText(_("Sync finished: {sent} sent, {received} received, {pending} "
+                             "still waiting.").format(
+            sent=getattr(report, "sent", 0), received=getattr(report, "received", 0),
+            pending=getattr(report, "pending", 0)))
         self._ended()
         self.refresh()
         self.sync_finished.emit(True)
 
     def _sync_failed(self, exc: BaseException) -> None:
-        self.phase.setText(user_message(exc))
-        if type(exc).__name__ in ("ServerUnreachable", "TLSPinMismatch") or \
-                isinstance(exc, OSError):
+        name = type(exc).__name__
+        if name == "SyncCancelled":
+            self.phase.setText(_("Sync stopped; what was sent is kept, the rest waits."))
+        else:
+            self.phase.setText(user_message(exc))
+        if name in ("ServerUnreachable", "TLSPinMismatch") or isinstance(exc, OSError):
             self.failures += 1
             self.show_unreachable()
         self._ended()
