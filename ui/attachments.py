@@ -178,6 +178,7 @@ class AttachmentsPanel(QWidget):
         self.list.setMinimumHeight(140)
         self.details = QLabel(self)
         self.details.setWordWrap(True)
+        self.details.setProperty("user_data", True)  # file names, hashes
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = QLabel(self)
         self.message.setWordWrap(True)

@@ -62,6 +62,7 @@ class HistoryDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.left.currentIndexChanged.connect(self.compare)
@@ -92,6 +93,7 @@ class HistoryDialog(QDialog):
         self.left.setAccessibleName(_("Older version"))
         self.right.setAccessibleName(_("Newer version"))
         self.table.setAccessibleName(_("Versions side by side"))
+        self.close_button.setText(_("&Close"))
         self._fill_pickers()
         self.compare()
 

@@ -106,12 +106,13 @@ class MainWindow(QMainWindow):
                                                  lambda: self.new_record("testimony"))
         self.sync_action = self._action(QKeySequence("F5"), self.sync_now)
         self.lock_action = self._action(QKeySequence("Ctrl+L"), self.lock)
-        self.panic_action = self._action(PANIC_SHORTCUT, self.panic)
+        # The shell adds the application-wide panic shortcut (PANIC_SHORTCUT) to this
+        # window; a second action with the same keys would make both ambiguous.
+        self.panic_action = self._action(QKeySequence(), self.panic)
         self.toolbar.addSeparator()
         for action in (self.lock_action, self.panic_action):
             self.toolbar.removeAction(action)
             self.toolbar.addAction(action)
-        self.panic_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self._edit_current)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._history_current)

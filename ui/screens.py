@@ -114,3 +114,66 @@ def _panic(ctx: ScreenContext) -> QWidget:
 
 
 # --- the main window's screens (U2) append below -----------------------------------------
+def _main_window(ctx: ScreenContext, page: str = "incidents") -> Any:
+    from .main_window import MainWindow
+
+    window = MainWindow(vault=ctx.vault, profile=ctx.profile, ops=ctx.ops,
+                        controller=ctx.controller)
+    window.show_page(page)
+    current = window.current_page()
+    table = getattr(current, "table", None)
+    if table is not None and table.model().rowCount():
+        table.selectRow(0)
+    return window
+
+
+def _first_id(ctx: ScreenContext, kind: str) -> str:
+    return ctx.vault.records.list(kind, limit=1)[0].id
+
+
+@screen("main_incidents")
+def _main_incidents(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "incidents")
+
+
+@screen("main_testimonies")
+def _main_testimonies(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "testimonies")
+
+
+@screen("main_outbox")
+def _main_outbox(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "outbox")
+
+
+@screen("main_audit")
+def _main_audit(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "audit")
+
+
+@screen("incident_editor")
+def _incident_editor(ctx: ScreenContext) -> QWidget:
+    window = _main_window(ctx)
+    editor = window.edit_record(_first_id(ctx, "incident"))
+    editor.keep_alive = window  # the window owns the editor's vault connections
+    return editor
+
+
+@screen("testimony_editor")
+def _testimony_editor(ctx: ScreenContext) -> QWidget:
+    window = _main_window(ctx)
+    editor = window.new_record("testimony", _first_id(ctx, "incident"))
+    editor.keep_alive = window
+    return editor
+
+
+@screen("history")
+def _history(ctx: ScreenContext) -> QWidget:
+    record_id = _first_id(ctx, "incident")
+    if len(ctx.vault.records.history(record_id)) < 2:
+        title = ctx.vault.records.get(record_id).body["title"]
+        ctx.vault.records.edit(record_id, {"title": f"{title} (2)"})
+    window = _main_window(ctx)
+    dialog = window.show_history(record_id)
+    dialog.keep_alive = window
+    return dialog

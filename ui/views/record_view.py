@@ -152,5 +152,6 @@ class RecordView(QWidget):
         value.setWordWrap(True)
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         value.setAccessibleName(label)
+        value.setProperty("user_data", True)  # typed by users: not for translation checks
         name.setBuddy(value)
         form.addRow(name, value)
