@@ -33,6 +33,11 @@ TESTIMONY_TITLE = N_("Witness code")
 PERSON_TITLE = N_("Code")
 
 _Index = QModelIndex | QPersistentModelIndex
+# Plain ints: Qt asks data() for many roles per cell, and comparing enums is slow.
+_TEXT_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole,
+                                         Qt.ItemDataRole.ToolTipRole,
+                                         Qt.ItemDataRole.AccessibleTextRole))
+_ID_ROLE, _KIND_ROLE = int(ID_ROLE), int(KIND_ROLE)
 
 
 def date_text(value: str | None) -> str:
@@ -163,20 +168,21 @@ class RecordTableModel(QAbstractTableModel):
         return -1
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        summary = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                    Qt.ItemDataRole.AccessibleTextRole):
-            key = (index.row(), index.column())
+        role = int(role)
+        if role in _TEXT_ROLES:
+            row, column = index.row(), index.column()
+            if row < 0 or row >= len(self._rows):
+                return None
+            key = (row, column)
             text = self._cache.get(key)
             if text is None:
-                text = self._cache[key] = self._text(summary, COLUMNS[index.column()][0])
+                text = self._cache[key] = self._text(self._rows[row], COLUMNS[column][0])
             return text
-        if role == ID_ROLE:
-            return summary.id
-        if role == KIND_ROLE:
-            return summary.kind
+        if role == _ID_ROLE or role == _KIND_ROLE:
+            if not index.isValid() or index.row() >= len(self._rows):
+                return None
+            summary = self._rows[index.row()]
+            return summary.id if role == _ID_ROLE else summary.kind
         return None
 
     def _text(self, summary: Summary, column: str) -> str:
