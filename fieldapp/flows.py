@@ -527,6 +527,11 @@ def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
     existing = conn.execute("SELECT kind FROM record WHERE id = ?", (record_id,)).fetchone()
     if existing and existing[0] != kind:
         raise ItemRejected(reason="kind differs from the record's")
+    if existing and conn.execute("SELECT 1 FROM version WHERE record_id = ? AND origin != "
+                                 "'assigned'", (record_id,)).fetchone():
+        # a coordinator's copy of its own (or a peer's) assignment: the full record is here
+        audit.append(conn, actor, "assign", record_id, {"to": target})
+        return
     title = model.title_of(kind, body) if kind == "incident" else ""
     if not existing:
         conn.execute(

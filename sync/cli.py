@@ -7,6 +7,7 @@ import argparse
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldapp import flows
 from fieldapp.cli.context import Context, UsageError
@@ -15,8 +16,8 @@ from fieldapp.fsutil import read_input
 from fieldapp.i18n import _, ngettext
 from fieldapp.membership import membership, require_role
 
-from . import enroll
-from .transport import Settings
+if TYPE_CHECKING:
+    from .transport import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _settings(proxy: str | None = None) -> Settings:
+    from .transport import Settings
+
     settings = Settings(proxy=proxy)
     # Tests and slow links may tune retries without new flags.
     if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
@@ -113,6 +116,8 @@ def _settings(proxy: str | None = None) -> Settings:
 
 
 def cmd_project_create(ctx: Context, args: argparse.Namespace) -> int:
+    from . import enroll
+
     member = enroll.create_project(ctx.vault(), args.server, args.name, args.bootstrap_token,
                                    suite=args.suite, tls_pin=args.tls_pin,
                                    settings=_settings())
@@ -131,6 +136,8 @@ def _own_fingerprint(ctx: Context) -> str:
 
 
 def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
+    from . import enroll
+
     hours = args.expires_hours
     if not 1 <= hours <= 720:
         raise InvalidInput(field="expires-hours", reason="out of range", value=str(hours))
@@ -144,6 +151,8 @@ def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
+    from . import enroll
+
     member = enroll.join(ctx.vault(), Path(args.file), settings=_settings())
     ctx.out(_("Joined project {name} as {role}.").format(name=member.name, role=member.role))
     ctx.out(_("Check with the coordinator that these fingerprints match:"))
@@ -184,6 +193,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     conn = ctx.vault().conn
     ctx.vault().records.get(args.id)  # NotFound for an unknown id
+    flows.enqueue_unsent(conn)  # every local write is pending until the server confirms
     state = flows.record_state(conn, args.id)
     if args.json:
         ctx.json(state)
@@ -240,6 +250,8 @@ def cmd_translate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
+    from . import enroll
+
     devices = enroll.list_devices(ctx.vault(), settings=_settings())
     if args.json:
         ctx.json([d.to_dict() for d in devices])
@@ -251,6 +263,8 @@ def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
+    from . import enroll
+
     peer = enroll.revoke(ctx.vault(), args.device_id, settings=_settings())
     ctx.out(_("Device {id} ({pseudonym}) revoked.").format(id=peer.device_id,
                                                            pseudonym=peer.pseudonym))

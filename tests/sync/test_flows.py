@@ -195,3 +195,17 @@ def test_sent_receipt_is_audited_and_failures_are_honest(pair) -> None:
     assert state["state"] == "sent" and state["items"][0]["receipt"]["seq"] == 7
     actions = [r[0] for r in monitor.conn.execute("SELECT action FROM audit")]
     assert actions[-1] == "receipt"
+
+
+def test_own_assignment_coming_back_leaves_the_full_record(pair, tmp_path) -> None:
+    monitor, coord = pair
+    tes = monitor.records.add("testimony", TESTIMONY)
+    _ship(monitor, coord)
+    device = DeviceIdentity.generate("X25519")
+    save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
+                                    device.public))
+    flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "fr")
+    item = flows.outbox_item(coord.conn, "assignment", flows.pending(coord.conn)[-1][2])
+    assert flows.apply_item(coord.conn, item, sender="c", project_id="p", actor="Coord-1")
+    assert coord.records.get(tes).body["witness_code"] == "W-12"
+    assert len(coord.records.history(tes)) == 1
