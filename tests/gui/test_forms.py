@@ -196,3 +196,39 @@ def test_draft_core_refuses_bad_input(vault):
     assert [d.body for d in drafts.list_drafts(vault.conn)] == [{"data": {"title": "è"}}]
     assert drafts.delete_draft(vault.conn, draft_id) is True
     assert drafts.delete_draft(vault.conn, draft_id) is False
+
+
+def test_keyboard_alone_records_an_incident(qtbot, vault, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    with qtbot.waitSignal(window.editor_opened, timeout=5000) as opened:
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    editor = opened.args[0]
+    qtbot.waitUntil(lambda: editor.isActiveWindow() or editor.isVisible(), timeout=5000)
+    editor.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.title_edit, timeout=5000)
+    qtbot.keyClicks(QApplication.focusWidget(), "Execution sommaire a Diafarabe")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is editor.date.edit
+    qtbot.keyClicks(editor.date.edit, "2023-11-20")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is editor.date.precision
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is editor.event_type
+    qtbot.keyClicks(editor.event_type, "Summary")
+    assert editor.event_type.value() == "execution"
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert vault.records.list("incident")[0].title == "Execution sommaire a Diafarabe"
+
+
+def test_labels_have_buddies_and_fields_accessible_names(qtbot, window):
+    editor = window.new_record("testimony")
+    for name, row in editor.rows.items():
+        assert row.label.buddy() is row.widget, name
+        if name not in ("_counts", "attachments", "identity"):
+            assert row.widget.accessibleName(), name
+    editor.discard_draft()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -371,6 +371,15 @@ class RecordEditor(QDialog):
         self._periodic.start()
         self._dirty = True
         self.show_error(exc)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Keyboard users start in the first field (or on "Restore the draft")."""
+        super().showEvent(event)
+        if not getattr(self, "_focused_once", False):
+            self._focused_once = True
+            target = (self.restore_button if self.offered_draft is not None
+                      else next(iter(self.rows.values())).widget)
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- closing ----------------------------------------------------------------------
     def _stop_timers(self) -> None:
