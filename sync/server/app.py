@@ -251,7 +251,7 @@ def create_app(data_dir: Path | str, database_url: str | None = None, *,
         auth.forget_bootstrap(data)
 
     app = FastAPI(title="fieldapp sync server", version=str(p.PROTOCOL_VERSION),
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, redirect_slashes=False)
     app.state.server = server
     app.add_middleware(BodyLimit)
     _install_handlers(app)

@@ -1,0 +1,321 @@
+"""Bad input and faults against a real server process (SQLite and PostgreSQL): oversize
+bodies, path traversal, malformed bodies, rate limits, resumable uploads cut mid-way,
+no plaintext at rest, SIGKILL mid-push."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+
+from fieldapp.crypto import envelope as env
+from sync import protocol as p
+
+from .conftest import Project, ServerProcess, enroll, register_project, start_server
+from .test_server import changes, new_epoch, put, seal, server_key
+
+pytestmark = pytest.mark.timeout(180)
+MARKER = "ZZPLAINTEXTMARKER-Kidal-witness-42"
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {q for q in folder.rglob("*")}
+
+
+# --- limits ---------------------------------------------------------------------------------
+def test_oversize_bodies_get_413(project: Project) -> None:
+    s, mon = project.server, project.monitor
+    epoch = new_epoch(mon, project.coordinator)
+    put(s, mon, epoch.packet)
+    big = httpx.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
+                    content=b"\x01" * (p.MAX_ENVELOPE + 2048), headers=mon.headers)
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+    json_bomb = httpx.post(s.url + "/v1/invites", content=b"{" + b" " * (p.MAX_JSON_BODY + 1),
+                           headers={**project.coordinator.headers,
+                                    "Content-Type": "application/json"})
+    assert json_bomb.status_code == 413
+    push = httpx.post(s.url + "/v1/push", content=b"\x00" * (p.MAX_PUSH_BODY + 1),
+                      headers=mon.headers)
+    assert push.status_code == 413
+
+    def chunks():  # no Content-Length: counted while it arrives
+        for _ in range(40):
+            yield b"\x00" * (64 << 10)
+
+    streamed = httpx.post(s.url + "/v1/join", content=chunks(),
+                          headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    huge = httpx.post(s.url + "/v1/uploads", headers={
+        **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(p.MAX_ATTACHMENT + 1),
+        "Upload-Metadata": p.tus_metadata({"sha256": "a" * 64, "epoch": epoch.epoch_id})})
+    assert huge.status_code == 413
+    assert httpx.get(s.url + "/v1/health").status_code == 200
+
+
+def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
+    s = start_server(tmp_path / "data", extra=("--rate-limit", "1"))
+    try:
+        coord = register_project(s)
+        codes = [httpx.get(s.url + "/v1/directory", headers=coord.headers)
+                 for _ in range(12)]
+        limited = [r for r in codes if r.status_code == 429]
+        assert limited, [r.status_code for r in codes]
+        assert int(limited[0].headers["Retry-After"]) >= 1
+        assert limited[0].json()["code"] == "rate_limited"
+    finally:
+        s.stop()
+
+
+# --- path traversal ---------------------------------------------------------------------------
+TRAVERSALS = ["..%2F..%2Fserver-key", "../../server-key", "%2e%2e%2fserver.db",
+              "..", "a" * 63 + "/", "A" * 64, "0" * 64 + ".part", "%00" + "0" * 62]
+
+
+def test_path_traversal_in_ids_is_refused(project: Project) -> None:
+    s, mon, coord = project.server, project.monitor, project.coordinator
+    before = files_under(s.data_dir)
+    for bad in TRAVERSALS:
+        for method, path in (("GET", f"/v1/blobs/{bad}"), ("HEAD", f"/v1/uploads/{bad}"),
+                             ("PATCH", f"/v1/uploads/{bad}"),
+                             ("PUT", f"/v1/keypackets/{bad}"),
+                             ("PUT", f"/v1/envelopes/{bad}/{'a' * 64}/narrative"),
+                             ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{bad}/narrative"),
+                             ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/{bad}"),
+                             ("POST", f"/v1/devices/{bad}/revoke")):
+            answer = httpx.request(method, s.url + path, content=b"x",
+                                   headers={**coord.headers, "Tus-Resumable": "1.0.0",
+                                            "Content-Type": "application/offset+octet-stream",
+                                            "Upload-Offset": "0"})
+            assert answer.status_code in {400, 404, 405}, (method, path, answer.status_code)
+    epoch = new_epoch(mon, coord)
+    put(s, mon, epoch.packet)
+    for bad in ("../../../tmp/evil", "a" * 63 + "/", "../server-key"):
+        answer = httpx.post(s.url + "/v1/uploads", headers={
+            **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": "10",
+            "Upload-Metadata": p.tus_metadata({"sha256": bad, "epoch": epoch.epoch_id})})
+        assert answer.status_code == 400
+    assert files_under(s.data_dir) - before <= {s.data_dir / "server.db-journal"}
+    assert httpx.get(s.url + "/v1/health").status_code == 200
+
+
+# --- malformed bodies -----------------------------------------------------------------------
+ENDPOINTS = [("POST", "/v1/projects"), ("POST", "/v1/join"), ("POST", "/v1/invites"),
+             ("POST", "/v1/push"), ("PUT", "/v1/keypackets/" + "ab" * 16),
+             ("PUT", f"/v1/envelopes/{uuid.UUID(int=7)}/{'c' * 64}/narrative"),
+             ("POST", "/v1/uploads"), ("GET", "/v1/changes")]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                max_size=5), max_leaves=12)
+
+
+def test_malformed_bodies_get_4xx_and_server_keeps_serving(project: Project) -> None:
+    s, coord = project.server, project.coordinator
+    client = httpx.Client(base_url=s.url, timeout=30)
+
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(endpoint=st.sampled_from(ENDPOINTS),
+           body=st.one_of(st.binary(max_size=300), json_values.map(
+               lambda v: json.dumps(v).encode())),
+           auth=st.booleans(),
+           headers=st.dictionaries(st.sampled_from(["Upload-Length", "Upload-Metadata",
+                                                    "Upload-Offset", "Content-Type"]),
+                                   st.text(st.characters(min_codepoint=32, max_codepoint=126),
+                                           max_size=20), max_size=3))
+    def fuzz(endpoint: tuple[str, str], body: bytes, auth: bool,
+             headers: dict[str, str]) -> None:
+        method, path = endpoint
+        sent = dict(headers, **(coord.headers if auth else {}))
+        answer = client.request(method, path, content=body, headers=sent,
+                                params={"since": body[:3].hex() or "x"})
+        assert 400 <= answer.status_code < 500 or answer.status_code in {200, 201}, (
+            method, path, answer.status_code, answer.text[:200])
+        if answer.status_code >= 400:
+            assert set(answer.json()) == {"code", "message"}
+
+    fuzz()
+    assert client.get("/v1/health").status_code == 200
+    # the project still works after the fuzzing
+    enroll(s, coord, "monitor", "After-fuzz")
+    client.close()
+
+
+# --- uploads ----------------------------------------------------------------------------------
+def _create_upload(s: ServerProcess, who, blob: bytes, epoch_id: str) -> str:
+    sha = hashlib.sha256(blob).hexdigest()
+    answer = httpx.post(s.url + "/v1/uploads", headers={
+        **who.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(blob)),
+        "Upload-Metadata": p.tus_metadata({"sha256": sha, "epoch": epoch_id})})
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["Location"] == f"/v1/uploads/{sha}"
+    return sha
+
+
+def _patch(s: ServerProcess, who, sha: str, offset: int, chunk: bytes,
+           checksum: str | None = None) -> httpx.Response:
+    return httpx.patch(f"{s.url}/v1/uploads/{sha}", content=chunk, headers={
+        **who.headers, "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Checksum": checksum or p.checksum_header(chunk)})
+
+
+def _cut_patch(s: ServerProcess, who, sha: str, offset: int, chunk: bytes) -> None:
+    """Send a PATCH whose body stops half-way, then drop the connection."""
+    head = (f"PATCH /v1/uploads/{sha} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {who.token}\r\nTus-Resumable: 1.0.0\r\n"
+            f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(chunk)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+        sock.sendall(head + chunk[: len(chunk) // 2])
+
+
+def test_resumable_upload_cut_midway_then_resumed(project: Project) -> None:
+    s, mon, coord = project.server, project.monitor, project.coordinator
+    epoch = new_epoch(mon, coord)
+    put(s, mon, epoch.packet)
+    blob = os.urandom(700_000)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    chunk = 256 << 10
+    assert _patch(s, mon, sha, 0, blob[:chunk]).headers["Upload-Offset"] == str(chunk)
+    _cut_patch(s, mon, sha, chunk, blob[chunk:2 * chunk])
+    head = httpx.head(f"{s.url}/v1/uploads/{sha}", headers={**mon.headers,
+                                                            "Tus-Resumable": "1.0.0"})
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(chunk)
+    assert head.headers["Upload-Length"] == str(len(blob))
+    wrong = _patch(s, mon, sha, 0, blob[:chunk])
+    assert wrong.status_code == 409 and wrong.headers["Upload-Offset"] == str(chunk)
+    bad_sum = _patch(s, mon, sha, chunk, blob[chunk:2 * chunk],
+                     checksum="sha256 " + base64.b64encode(b"\x00" * 32).decode())
+    assert bad_sum.status_code == 460
+    offset = chunk
+    while offset < len(blob):
+        answer = _patch(s, mon, sha, offset, blob[offset:offset + chunk])
+        assert answer.status_code == 204, answer.text
+        offset = int(answer.headers["Upload-Offset"])
+    receipt = p.Receipt.model_validate_json(base64.b64decode(answer.headers["Upload-Receipt"]))
+    assert receipt.item == "blob" and receipt.sha256 == sha and receipt.verify(server_key(s))
+    got = httpx.get(f"{s.url}/v1/blobs/{sha}", headers=coord.headers)
+    assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == sha
+    ranged = httpx.get(f"{s.url}/v1/blobs/{sha}",
+                       headers={**coord.headers, "Range": "bytes=500000-"})
+    assert ranged.status_code == 206 and ranged.content == blob[500000:]
+    # others than the epoch's recipients do not get it
+    assert httpx.get(f"{s.url}/v1/blobs/{sha}",
+                     headers=project.monitor2.headers).status_code == 404
+    assert (s.data_dir / "blobs" / sha).stat().st_mode & 0o777 == 0o600
+    again = httpx.post(s.url + "/v1/uploads", headers={
+        **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(blob)),
+        "Upload-Metadata": p.tus_metadata({"sha256": sha, "epoch": epoch.epoch_id})})
+    assert again.status_code == 200  # already complete: nothing to send
+
+
+def test_upload_whose_bytes_do_not_match_its_hash_is_reset(project: Project) -> None:
+    s, mon = project.server, project.monitor
+    epoch = new_epoch(mon, project.coordinator)
+    put(s, mon, epoch.packet)
+    blob = os.urandom(1000)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    answer = _patch(s, mon, sha, 0, os.urandom(1000))
+    assert answer.status_code == 460 and answer.json()["code"] == "blob_checksum"
+    assert answer.headers["Upload-Offset"] == "0"
+    assert _patch(s, mon, sha, 0, blob).status_code == 204
+    assert httpx.patch(f"{s.url}/v1/uploads/{sha}", content=b"x", headers={
+        **mon.headers, "Upload-Offset": "0", "Content-Type": "text/plain"}).status_code == 415
+    done = _patch(s, mon, sha, 1000, b"x")
+    assert done.status_code == 409 and done.json()["code"] == "complete"
+
+
+# --- at rest ----------------------------------------------------------------------------------
+def _grep(folder: Path, marker: bytes) -> list[Path]:
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file() and marker in path.read_bytes():
+            hits.append(path)
+    return hits
+
+
+def test_no_plaintext_in_data_dir_or_database(project: Project, tmp_path: Path) -> None:
+    s, mon, coord = project.server, project.monitor, project.coordinator
+    epoch = new_epoch(mon, coord)
+    put(s, mon, epoch.packet)
+    payload = json.dumps({"title": MARKER, "witness": MARKER}).encode()
+    for i in range(20):
+        assert put(s, mon, seal(epoch, mon, payload, version=bytes([i]))).status_code == 201
+    blob = b"ciphertext-of-a-photo" + os.urandom(100)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    assert _patch(s, mon, sha, 0, blob).status_code == 204
+    marker = MARKER.encode()
+    assert _grep(s.data_dir, marker) == []
+    assert _grep(s.log.parent, marker) == []  # the server's own log too
+    url = s.database_url or f"sqlite:///{s.data_dir / 'server.db'}"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        for table in ("item", "device", "invite", "meta", "project", "blob",
+                      "epoch_recipient"):
+            for row in conn.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+                flat = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
+                assert marker not in flat, table
+                assert mon.token.encode() not in flat  # tokens are stored hashed
+    engine.dispose()
+
+
+def test_sigkill_mid_push_loses_nothing_acknowledged(project: Project) -> None:
+    s, mon, coord = project.server, project.monitor, project.coordinator
+    epoch = new_epoch(mon, coord)
+    put(s, mon, epoch.packet)
+    items = [seal(epoch, mon, os.urandom(200)) for _ in range(240)]
+    acknowledged: dict[str, int] = {}
+    stop = threading.Event()
+
+    def pusher(part: list[bytes]) -> None:
+        with httpx.Client(timeout=10) as client:
+            for data in part:
+                if stop.is_set():
+                    return
+                h = env.parse_envelope(data)
+                try:
+                    answer = client.put(
+                        f"{s.url}/v1/envelopes/{h.record_id}/{h.version_hash}/{h.section}",
+                        content=data, headers=mon.headers)
+                except httpx.HTTPError:
+                    return
+                if answer.status_code in (200, 201):
+                    acknowledged[hashlib.sha256(data).hexdigest()] = answer.json()["seq"]
+
+    threads = [threading.Thread(target=pusher, args=(items[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < 40:
+        if not any(t.is_alive() for t in threads):
+            break
+        threading.Event().wait(0.01)
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert len(acknowledged) >= 40
+    restarted = s.restart()
+    try:
+        got, _next, _more = changes(restarted, coord, limit=1000)
+        stored = {hashlib.sha256(d).hexdigest(): seq for seq, d in got}
+        for sha, seq in acknowledged.items():
+            assert stored.get(sha) == seq
+        # the rest can be pushed again: duplicates are 200, new ones 201
+        for data in items:
+            assert put(restarted, mon, data).status_code in (200, 201)
+        got, _next, _more = changes(restarted, coord, limit=1000)
+        assert len(got) == len(items) + 1
+    finally:
+        restarted.stop()
