@@ -56,7 +56,7 @@ class NewPassphrase(QWidget):
         self.first_label, self.second_label, self.meter_label = QLabel(), QLabel(), QLabel()
         self.first_label.setBuddy(self.first)
         self.second_label.setBuddy(self.second)
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.first_label, self.first)
         form.addRow(self.second_label, self.second)

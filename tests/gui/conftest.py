@@ -80,7 +80,7 @@ def visible_texts(root) -> list[str]:
     """Every user-visible text of ``root`` and its visible children: labels, buttons,
     titles, placeholders, tooltips, actions, tab texts, table and tree headers, combo
     items, group boxes, progress bar formats."""
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QModelIndex, Qt
     from PySide6.QtWidgets import (
         QAbstractButton,
         QAbstractItemView,
@@ -88,6 +88,7 @@ def visible_texts(root) -> list[str]:
         QGroupBox,
         QLabel,
         QLineEdit,
+        QListView,
         QMenu,
         QPlainTextEdit,
         QProgressBar,
@@ -133,9 +134,16 @@ def visible_texts(root) -> list[str]:
             pass
         elif isinstance(w, QAbstractItemView) and w.model() is not None:
             model = w.model()
-            for orientation, count in ((Qt.Orientation.Horizontal, model.columnCount()),):
-                for section in range(count):
-                    add(model.headerData(section, orientation, Qt.ItemDataRole.DisplayRole))
+            try:
+                columns = model.columnCount(QModelIndex())
+            except TypeError:  # list models keep columnCount private
+                columns = 0
+            for section in range(columns):
+                add(model.headerData(section, Qt.Orientation.Horizontal,
+                                     Qt.ItemDataRole.DisplayRole))
+            if isinstance(w, QListView) and model.rowCount(QModelIndex()) <= 30:
+                for row in range(model.rowCount(QModelIndex())):  # sidebars, choice lists
+                    add(model.data(model.index(row, 0), Qt.ItemDataRole.DisplayRole))
         for action in w.actions():
             if isinstance(w, QMenu) or action.text():
                 add(action.text())
