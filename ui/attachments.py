@@ -64,7 +64,7 @@ class PendingFiles(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget(self)
-        self.list.setMaximumHeight(120)
+        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 6 + 12)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         buttons = QHBoxLayout()

@@ -213,12 +213,14 @@ class PerpetratorsSelector(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget(self)
-        self.list.setMaximumHeight(self.list.sizeHintForRow(0) * 8 + 40)
         for code in model.PERPETRATORS:
             item = QListWidgetItem(self.list)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
+        # Every choice visible at once, at any font size or scale.
+        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing()
+                                   * (len(model.PERPETRATORS) + 1) + 12)
         self.detail = QLineEdit(self)
         self.detail_label = QLabel(self)
         self.detail_label.setBuddy(self.detail)

@@ -41,7 +41,7 @@ class IncidentLinks(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget(self)
-        self.list.setMaximumHeight(100)
+        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 5 + 12)
         self.find = QLineEdit(self)
         self._model = QStringListModel(self)
         completer = QCompleter(self._model, self)

@@ -25,6 +25,7 @@ from ..models.records import date_text
 from ..models.vault_access import VaultAccess
 
 DATE_FIELDS = ("occurred_on", "interview_date")
+EDITABLE_KINDS = ("incident", "testimony")
 
 
 class RecordView(QWidget):
@@ -115,6 +116,7 @@ class RecordView(QWidget):
         for button in (self.edit_button, self.history_button):
             button.setEnabled(record is not None)
         self.testimony_button.setVisible(record is not None and record.kind == "incident")
+        self.edit_button.setVisible(record is None or record.kind in EDITABLE_KINDS)
         self.identity_box.setVisible(bool(record and record.identity))
         self.attachments.setVisible(record is not None)
         if record is None:
