@@ -210,8 +210,12 @@ class AttachmentsPanel(QWidget):
     def retranslate(self) -> None:
         self.title.setText(_("&Attachments"))
         self.add_button.setText(_("Add &files…"))
-        self.view_button.setText(_("&View (decrypted in memory)"))
-        self.export_button.setText(_("E&xport a decrypted copy…"))
+        self.view_button.setText(_("&View"))
+        self.view_button.setToolTip(_("Decrypted in memory only; nothing is written to "
+                                      "disk."))
+        self.export_button.setText(_("E&xport a copy…"))
+        self.export_button.setToolTip(_("Writes a decrypted copy to a file: only after a "
+                                        "warning."))
         self.keep_original.setText(_("Also keep the untouched original, encrypted"))
         self.list.setAccessibleName(_("Attachments"))
         if not self.access.has_attachments:

@@ -13,11 +13,11 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QSplitter,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget(self)
         self.sidebar.setIconSize(QSize(0, 0))
-        self.sidebar.setMaximumWidth(220)
+        self.sidebar.setMaximumWidth(self.fontMetrics().averageCharWidth() * 24)
         for key, _label in PAGES:
             item = QListWidgetItem(self.sidebar)
             item.setData(Qt.ItemDataRole.UserRole, key)
@@ -89,11 +89,11 @@ class MainWindow(QMainWindow):
             page.edit_requested.connect(self.edit_record)
             page.history_requested.connect(self.show_history)
             page.testimony_requested.connect(lambda rid: self.new_record("testimony", rid))
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.sidebar.currentRowChanged.connect(self._page_chosen)
 
         self.toolbar = QToolBar(self)

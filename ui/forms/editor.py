@@ -192,6 +192,8 @@ class RecordEditor(QDialog):
         edit = QPlainTextEdit(self.content)
         edit.setTabChangesFocus(True)
         edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * lines)
+        if lines <= 4:
+            edit.setMaximumHeight(edit.fontMetrics().lineSpacing() * lines * 2)
         self.add_row(name, edit, lambda: edit.toPlainText().strip(),
                      lambda v: edit.setPlainText("" if v is None else str(v)),
                      edit.textChanged)

@@ -219,8 +219,8 @@ class PerpetratorsSelector(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
         # Every choice visible at once, at any font size or scale.
-        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing()
-                                   * (len(model.PERPETRATORS) + 1) + 12)
+        self.list.setFixedHeight(self.list.fontMetrics().lineSpacing()
+                                 * (len(model.PERPETRATORS) + 1) + 12)
         self.detail = QLineEdit(self)
         self.detail_label = QLabel(self)
         self.detail_label.setBuddy(self.detail)

@@ -111,7 +111,9 @@ class RecordListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(0, self.fontMetrics().averageCharWidth() * 40)
+        char = self.fontMetrics().averageCharWidth()
+        for column, chars in enumerate((40, 18, 14, 26, 12)):
+            header.resizeSection(column, char * chars)
         self.view = RecordView(access, self.splitter)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)

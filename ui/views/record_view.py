@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
+    QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -56,25 +57,14 @@ class RecordView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        inner = QWidget(scroll)
-        inner_layout = QVBoxLayout(inner)
-        self.fields_box = QWidget(inner)
-        self.fields = QFormLayout(self.fields_box)
-        self.fields.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        inner_layout.addWidget(self.fields_box)
-        self.identity_box = QGroupBox(inner)
-        self.identity_box.setObjectName("identitySection")
-        self.identity_box.setStyleSheet("QGroupBox#identitySection { border: 2px dashed "
-                                        "#8a4b00; margin-top: 1.5em; padding: 0.6em; }")
-        self.identity_fields = QFormLayout(self.identity_box)
-        inner_layout.addWidget(self.identity_box)
-        self.attachments = AttachmentsPanel(access, inner)
-        inner_layout.addWidget(self.attachments)
-        inner_layout.addStretch(1)
-        scroll.setWidget(inner)
-        layout.addWidget(scroll, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.fields = QTextBrowser(split)
+        self.fields.setOpenLinks(False)
+        self.fields.setProperty("user_data", True)  # record contents, typed by users
+        self.attachments = AttachmentsPanel(access, split)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
         self.edit_button.clicked.connect(lambda: self._request(self.edit_requested))
         self.history_button.clicked.connect(lambda: self._request(self.history_requested))
         self.testimony_button.clicked.connect(
@@ -92,7 +82,7 @@ class RecordView(QWidget):
         self.testimony_button.setText(_("Add a &testimony"))
         self.edit_button.setToolTip(_("Edit this record (Ctrl+E)"))
         self.history_button.setToolTip(_("See and compare earlier versions (Ctrl+H)"))
-        self.identity_box.setTitle(_("Identity — coordinators only"))
+        self.fields.setAccessibleName(_("Record details"))
         self.attachments.retranslate()
         self._render()
 
@@ -108,32 +98,27 @@ class RecordView(QWidget):
         self._render()
 
     def _render(self) -> None:
-        while self.fields.rowCount():
-            self.fields.removeRow(0)
-        while self.identity_fields.rowCount():
-            self.identity_fields.removeRow(0)
         record = self.record
         for button in (self.edit_button, self.history_button):
             button.setEnabled(record is not None)
         self.testimony_button.setVisible(record is not None and record.kind == "incident")
         self.edit_button.setVisible(record is None or record.kind in EDITABLE_KINDS)
-        self.identity_box.setVisible(bool(record and record.identity))
         self.attachments.setVisible(record is not None)
         if record is None:
             self.heading.setText(_("Choose a record in the list to see it here."))
+            self.fields.clear()
             return
         self.heading.setText(_("{kind}: {title}").format(
             kind=_(KIND_LABELS.get(record.kind, record.kind)), title=record.title))
+        self.fields.setHtml(self.details_html(record))
+
+    def rows(self, record: Record) -> list[tuple[str, str]]:
+        """(label, text) of every field shown, in the form's order."""
         body = record.body
         order = [k for k in FIELD_LABELS if k in body]
         order += sorted(k for k in body if k not in FIELD_LABELS)
-        for key in order:
-            value = body[key]
-            if key in DATE_FIELDS:
-                text = date_text(value)
-            else:
-                text = value_text(key, value)
-            self._add(self.fields, field_label(key), text)
+        rows = [(field_label(k), date_text(body[k]) if k in DATE_FIELDS
+                 else value_text(k, body[k])) for k in order]
         if record.incident_ids:
             titles = []
             for incident_id in record.incident_ids:
@@ -141,19 +126,26 @@ class RecordView(QWidget):
                     titles.append(self.access.reader.get(incident_id).title)
                 except FieldappError:
                     titles.append(incident_id)
-            self._add(self.fields, field_label("incident_ids"), "\n".join(titles))
-        self._add(self.fields, _("Status"), value_text("status", record.status))
-        self._add(self.fields, _("Created by"), record.created_by)
-        for key, value in (record.identity or {}).items():
-            self._add(self.identity_fields, field_label(key), str(value))
+            rows.append((field_label("incident_ids"), "\n".join(titles)))
+        rows.append((_("Status"), value_text("status", record.status)))
+        rows.append((_("Created by"), record.created_by))
+        return rows
 
-    @staticmethod
-    def _add(form: QFormLayout, label: str, text: str) -> None:
-        name = QLabel(_("{label}:").format(label=label))
-        value = QLabel(text)
-        value.setWordWrap(True)
-        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        value.setAccessibleName(label)
-        value.setProperty("user_data", True)  # typed by users: not for translation checks
-        name.setBuddy(value)
-        form.addRow(name, value)
+    def details_html(self, record: Record) -> str:
+        def table(rows: list[tuple[str, str]]) -> str:
+            cells = "".join(
+                f"<tr><td style='padding:3px 12px 3px 0; color:#444; white-space:nowrap'>"
+                f"<b>{escape(label)}</b></td><td style='padding:3px 0'>"
+                f"{escape(text).replace(chr(10), '<br>')}</td></tr>"
+                for label, text in rows)
+            return f"<table cellspacing='0'>{cells}</table>"
+
+        html = table(self.rows(record))
+        if record.identity:
+            title = escape(_("Identity — coordinators only"))
+            note = escape(_("Only coordinators can read this section."))
+            rows = [(field_label(k), str(v)) for k, v in record.identity.items()]
+            html += (f"<h3 style='color:#8a4b00; margin-top:16px'>{title}</h3>"
+                     f"<p style='color:#8a4b00'>{note}</p>"
+                     f"<div style='background:#fff8ef'>{table(rows)}</div>")
+        return html
