@@ -10,7 +10,6 @@ client's ``join`` when the sync module provides one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -38,7 +37,7 @@ from fieldapp.profile import Profile, Vault
 from . import sync_bridge
 from .ops import Job, Ops
 
-MAX_INVITE_BYTES = 64 * 1024
+MAX_INVITE_BYTES = sync_bridge.MAX_INVITE_BYTES
 
 
 def _title_font() -> QFont:
@@ -81,7 +80,8 @@ class FirstRunWindow(QWidget):
         self.ops = ops
         self.kdf_seconds = kdf_seconds
         self.job: Job | None = None
-        self.invite: Any = None
+        self.invite: sync_bridge.Invite | None = None
+        self._invite_path: Path | None = None
         self._pending: tuple[Vault, Profile] | None = None
         self._recovery = ""
         self.stack = QStackedWidget()
@@ -299,7 +299,8 @@ class FirstRunWindow(QWidget):
             focus.setFocus()
 
     def show_choose(self) -> None:
-        self.invite = None if self.stack.currentWidget() is self.join_page else self.invite
+        self.invite = None
+        self._invite_path = None
         self._go(self.choose_page, self.create_button)
 
     def show_create(self) -> None:
@@ -365,7 +366,7 @@ class FirstRunWindow(QWidget):
             self.load_invite_file(Path(name))
 
     def load_invite_file(self, path: Path) -> None:
-        """Put the text of the invite file at ``path`` in the invite box."""
+        """Read the invite file at ``path`` and check it at once."""
         try:
             data = path.read_bytes()[:MAX_INVITE_BYTES + 1]
         except OSError as exc:
@@ -376,6 +377,8 @@ class FirstRunWindow(QWidget):
             self.error.show()
             return
         self.invite_text.setPlainText(data.decode("utf-8", "replace"))
+        self._invite_path = path
+        self.check_invite()
 
     def check_invite(self) -> None:
         """Read the invite through the sync client and show the fingerprints to compare."""
@@ -390,17 +393,24 @@ class FirstRunWindow(QWidget):
                                  "now and join later."))
             self.error.show()
             return
+        text = self.invite_text.toPlainText()
+        path = self._invite_path
+        if path is not None and path.is_file() and \
+                path.read_bytes()[:MAX_INVITE_BYTES].decode("utf-8", "replace") != text:
+            path = None  # edited after loading: check what is shown
         try:
-            self.invite = sync_bridge.read_invite(self.invite_text.toPlainText())
+            self.invite = sync_bridge.read_invite(text, path)
         except Exception as exc:  # noqa: BLE001 - any bad invite becomes one line
             self._fail(exc)
             return
         self._show_fingerprints()
 
     def _show_fingerprints(self) -> None:
-        prints = "\n".join(sync_bridge.fingerprints(self.invite))
-        self.fingerprints.setText(_("Coordinators' fingerprints:\n{fingerprints}").format(
-            fingerprints=prints))
+        invite = self.invite
+        lines = [_("Project: {fingerprint}").format(fingerprint=invite.project_fingerprint)]
+        lines += [_("Coordinator {pseudonym}: {fingerprint}").format(
+            pseudonym=name, fingerprint=print_) for name, print_ in invite.coordinators]
+        self.fingerprints.setText("\n".join(lines))
         self.fingerprints_match.show()
         self.fingerprints_match.setFocus()
 
@@ -412,9 +422,13 @@ class FirstRunWindow(QWidget):
             self.opened.emit(vault, profile, False)
 
         def failed(exc: BaseException) -> None:
-            # The profile exists and is usable; joining can be retried from the sync panel.
-            self._fail(exc)
+            # The profile exists and is usable; joining can be retried later. Say why in
+            # the calm box, which outlives this window.
+            from .messages_box import show_error
+
+            self._set_busy(False)
             self.opened.emit(vault, profile, False)
+            show_error(exc)
 
         self.job = self.ops.run(sync_bridge.join, vault, self.invite, lane="net",
                                 on_done=joined, on_error=failed)

@@ -1,69 +1,97 @@
-"""The shell's few calls into ``sync.client`` (joining with an invite, the demo server).
+"""The shell's few calls into the sync package: reading an invite, joining, the demo server.
 
-The sync client is being built alongside the app, so every call looks its function up
-and says plainly when it is missing. Expected (duck-typed) API of ``sync.client``:
+Joining lives in ``sync.enroll`` (``read_invite(path)``, ``join(vault, path)``): the one
+place the first-run window reaches past ``sync.client``, so it is kept here. Those take a
+file; an invite pasted as text is written to a private (0700/0600) temporary file for the
+call and shredded right after, since it holds a one-time token.
 
-* ``parse_invite(text: str) -> Invite`` — raises a FieldappError subclass on a bad invite;
-  the invite has ``fingerprints`` (list of str) or ``coordinators`` (each with
-  ``fingerprint``);
-* ``join(vault, invite) -> object`` — enrols this device (network; run on the net lane);
-* ``start_demo_server(vault) -> handle`` — an embedded server on 127.0.0.1 for the demo,
-  joined by ``vault``; the handle has ``stop()``.
+The demo's embedded server on 127.0.0.1 is a HOOK for the sync issue: when
+``sync.client.start_demo_server(vault)`` exists it is started (and ``stop()``-ed at exit).
 """
 
 from __future__ import annotations
 
 import importlib
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from fieldapp.fsutil import atomic_write, shred
 
-def _client() -> ModuleType | None:
+MAX_INVITE_BYTES = 64 * 1024
+
+
+@dataclass
+class Invite:
+    """An invite the sync module has checked (signature, expiry, keys)."""
+
+    data: bytes = field(repr=False)
+    project_fingerprint: str
+    coordinators: list[tuple[str, str]]  # (pseudonym, fingerprint)
+    path: Path | None = None
+
+
+def _module(name: str) -> ModuleType | None:
     try:
-        return importlib.import_module("sync.client")
+        return importlib.import_module(name)
     except ImportError:
         return None
 
 
-def _function(name: str) -> Any:
-    client = _client()
-    return getattr(client, name, None) if client is not None else None
+def _function(module: str, name: str) -> Callable[..., Any] | None:
+    found = _module(module)
+    return getattr(found, name, None) if found is not None else None
 
 
 def can_join() -> bool:
-    """True when the sync client can read invites and join."""
-    return _function("parse_invite") is not None and _function("join") is not None
+    """True when the sync module can read invites and join."""
+    return (_function("sync.enroll", "read_invite") is not None
+            and _function("sync.enroll", "join") is not None)
 
 
-def read_invite(text: str) -> Any:
-    parse = _function("parse_invite")
-    if parse is None:
-        raise RuntimeError("sync.client.parse_invite is missing")
-    return parse(text)
+@contextmanager
+def _invite_file(invite_data: bytes, path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="fieldapp-invite-"))  # 0700
+    file = folder / "invite.json"
+    try:
+        atomic_write(file, invite_data)
+        yield file
+    finally:
+        shred(file)
+        folder.rmdir()
 
 
-def fingerprints(invite: Any) -> list[str]:
-    """The coordinators' key fingerprints carried by ``invite``, to compare aloud."""
-    direct = getattr(invite, "fingerprints", None)
-    if direct is None and isinstance(invite, dict):
-        direct = invite.get("fingerprints")
-    if direct is not None:
-        return [str(f) for f in direct]
-    coordinators = getattr(invite, "coordinators", None) or []
-    return [str(getattr(c, "fingerprint", c.get("fingerprint", "") if isinstance(c, dict)
-                        else "")) for c in coordinators]
+def read_invite(text: str, path: Path | None = None) -> Invite:
+    """Check an invite (pasted ``text``, or the file at ``path``) through sync.enroll."""
+    read = _function("sync.enroll", "read_invite")
+    if read is None:
+        raise RuntimeError("sync.enroll.read_invite is missing")
+    data = text.encode("utf-8")
+    with _invite_file(data, path) as file:
+        parsed = read(file)
+    coordinators = [(str(getattr(c, "pseudonym", "")), str(getattr(c, "fingerprint", "")))
+                    for c in parsed.get("_coordinators", [])]
+    return Invite(data, str(parsed.get("_project_fingerprint", "")), coordinators, path)
 
 
-def join(vault: Any, invite: Any) -> Any:
+def join(vault: Any, invite: Invite) -> Any:
     """Worker (net lane): enrol this device with the invite."""
-    run = _function("join")
+    run = _function("sync.enroll", "join")
     if run is None:
-        raise RuntimeError("sync.client.join is missing")
-    return run(vault, invite)
+        raise RuntimeError("sync.enroll.join is missing")
+    with _invite_file(invite.data, invite.path) as file:
+        return run(vault, file)
 
 
 def start_demo_server(vault: Any) -> Any | None:
     """HOOK (sync issue): the demo's embedded server on 127.0.0.1, or None while the sync
     client does not provide ``start_demo_server``."""
-    start = _function("start_demo_server")
+    start = _function("sync.client", "start_demo_server")
     return start(vault) if start is not None else None

@@ -141,14 +141,15 @@ def test_join_without_sync_module_says_so(qtbot, ops, tmp_path: Path, monkeypatc
     assert not window.join_next.isEnabled()
 
 
-class _Invite:
-    fingerprints = ["AB12 CD34 EF56", "9876 5432 10FE"]
+def _invite(text: str, path=None) -> sync_bridge.Invite:
+    return sync_bridge.Invite(text.encode(), "11111 22222 33333 44444 55555 66666",
+                              [("Coord-1", "12345 67890 12345 67890 12345 67890")], path)
 
 
 def test_join_shows_fingerprints_then_joins(qtbot, ops, tmp_path: Path, monkeypatch) -> None:
     joined: list[object] = []
     monkeypatch.setattr(sync_bridge, "can_join", lambda: True)
-    monkeypatch.setattr(sync_bridge, "read_invite", lambda text: _Invite())
+    monkeypatch.setattr(sync_bridge, "read_invite", _invite)
     monkeypatch.setattr(sync_bridge, "join", lambda vault, invite: joined.append(invite))
     window = FirstRunWindow(tmp_path / "p", ops, kdf_seconds=0)
     qtbot.addWidget(window)
@@ -156,10 +157,10 @@ def test_join_shows_fingerprints_then_joins(qtbot, ops, tmp_path: Path, monkeypa
     window.show_join()
     invite_file = tmp_path / "invite.txt"
     invite_file.write_text("fieldapp-invite:xyz")
-    window.load_invite_file(invite_file)
+    window.load_invite_file(invite_file)  # checks it at once
     assert window.invite_text.toPlainText() == "fieldapp-invite:xyz"
-    window.check_invite()
-    assert "AB12 CD34 EF56" in window.fingerprints.text()
+    assert "11111 22222 33333" in window.fingerprints.text()
+    assert "Coord-1: 12345 67890" in window.fingerprints.text()
     assert not window.join_next.isEnabled()
     window.fingerprints_match.setChecked(True)
     qtbot.mouseClick(window.join_next, Qt.MouseButton.LeftButton)
@@ -170,7 +171,7 @@ def test_join_shows_fingerprints_then_joins(qtbot, ops, tmp_path: Path, monkeypa
     qtbot.keyClicks(window.recovery_check, window.recovery_key.text().rsplit("-", 1)[1])
     with qtbot.waitSignal(window.opened, timeout=10_000) as opened:
         window.confirm_recovery()
-    assert joined and isinstance(joined[0], _Invite)
+    assert joined and joined[0].path == invite_file
     opened.args[0].close()
 
 
@@ -182,3 +183,21 @@ def test_oversized_invite_file_refused(qtbot, ops, tmp_path: Path) -> None:
     window.load_invite_file(big)
     assert window.invite_text.toPlainText() == ""
     assert "too large" in window.error.text()
+
+
+def test_pasted_garbage_is_refused_by_the_sync_module(qtbot, ops, tmp_path: Path) -> None:
+    if not sync_bridge.can_join():
+        import pytest
+
+        pytest.skip("the sync module is not present")
+    window = FirstRunWindow(tmp_path / "p", ops, kdf_seconds=0)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_join()
+    window.invite_text.setPlainText("this is not an invite")
+    qtbot.mouseClick(window.invite_check, Qt.MouseButton.LeftButton)
+    assert window.error.isVisible()
+    assert "not a valid invite" in window.error.text()
+    assert "Traceback" not in window.error.text()
+    assert not window.fingerprints_match.isVisibleTo(window)
+    assert list(Path(__import__("tempfile").gettempdir()).glob("fieldapp-invite-*/*")) == []

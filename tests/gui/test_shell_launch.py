@@ -70,3 +70,19 @@ def test_stale_lock_of_a_dead_process_is_taken_over(qtbot, tmp_path: Path) -> No
     lock = acquire_instance_lock(profile)
     assert lock is not None
     lock.unlock()
+
+
+def test_saved_language_is_used_at_start(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from fieldapp import i18n
+    from ui.app import run
+    from ui.shell import Shell
+
+    profile = tmp_path / "home" / "profile"
+    writer = Shell(profile)
+    writer.save_language("fr")
+    writer.shutdown()
+    monkeypatch.delenv("FIELDAPP_LANG", raising=False)
+    monkeypatch.setenv("FIELDAPP_EXIT_AFTER_SHOW", "1")
+    monkeypatch.setattr("sys.argv", ["fieldapp"])
+    assert run(profile_dir=profile) == 0
+    assert i18n.current_language() == "fr"
