@@ -232,3 +232,69 @@ def test_labels_have_buddies_and_fields_accessible_names(qtbot, window):
         if name not in ("_counts", "attachments", "identity"):
             assert row.widget.accessibleName(), name
     editor.discard_draft()
+
+
+def test_edit_draft_is_offered_only_for_its_record(qtbot, vault, window):
+    first = vault.records.add("incident", incident(1))
+    second = vault.records.add("incident", incident(2))
+    editor = window.edit_record(first)
+    editor.description.setPlainText("Ajout: deux blessés de plus")
+    editor.close()
+    qtbot.waitUntil(lambda: len(drafts.list_drafts(vault.conn, "incident", first)) == 1,
+                    timeout=5000)
+    other = window.edit_record(second)
+    assert other.offered_draft is None
+    other.close()
+    fresh = window.new_record("incident")
+    assert fresh.offered_draft is None
+    fresh.close()
+    again = window.edit_record(first)
+    assert again.offered_draft is not None
+    assert again.description.toPlainText() == ""      # offered, not imposed
+    again.restore_offered_draft()
+    assert again.description.toPlainText() == "Ajout: deux blessés de plus"
+    with qtbot.waitSignal(again.saved, timeout=10_000):
+        assert again.save() is not None
+    assert vault.records.get(first).body["description"] == "Ajout: deux blessés de plus"
+    assert len(vault.records.history(first)) == 2
+    assert drafts.list_drafts(vault.conn) == []
+
+
+CRASHING_FORM = """
+import os, sys
+sys.path.insert(0, {root!r})
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from fieldapp.profile import Profile
+from ui.ops import Ops
+from ui.main_window import MainWindow
+app = QApplication([])
+vault = Profile({path!r}).unlock({passphrase!r}, check_same_thread=False)
+ops = Ops()
+window = MainWindow(vault=vault, profile=vault.profile, ops=ops, controller=None)
+editor = window.new_record("incident")
+editor.draft_stored.connect(lambda: os._exit(9))   # power cut right after the autosave
+editor.title_edit.setText("Tapé juste avant la coupure")
+app.exec()
+"""
+
+
+def test_typing_survives_a_crash_right_after_the_autosave(vault, tmp_path):
+    import subprocess
+    import sys
+
+    from fieldapp.profile import Profile
+    from tests.conftest import PASSPHRASE, ROOT
+
+    path = vault.profile.path
+    vault.close()
+    code = CRASHING_FORM.format(root=str(ROOT), path=str(path), passphrase=PASSPHRASE)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60,
+                          cwd=ROOT)
+    assert proc.returncode == 9, proc.stderr.decode()[-2000:]
+    reopened = Profile(path).unlock(PASSPHRASE)
+    try:
+        found = drafts.list_drafts(reopened.conn, "incident", None)
+        assert [d.body["data"]["title"] for d in found] == ["Tapé juste avant la coupure"]
+    finally:
+        reopened.close()
