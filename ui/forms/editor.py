@@ -152,10 +152,11 @@ class RecordEditor(QDialog):
         raise NotImplementedError
 
     def fill(self, body: dict[str, Any], record: Record | None) -> None:
-        """Put a stored body (or a draft's data) into the widgets."""
+        """Put a stored body (or a draft's data) into the widgets; fields absent from
+        ``body`` are emptied (a restored draft may have emptied them)."""
         for name, row in self.rows.items():
-            if name in body:
-                row.set(body[name])
+            if name not in ("_counts", "attachments"):
+                row.set(body.get(name))
 
     def add_row(self, name: str, widget: QWidget, get: Getter, set_: Setter,
                 changed: Any = None, label_text: Callable[[], str] | None = None) -> Row:

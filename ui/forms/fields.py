@@ -246,7 +246,8 @@ class PerpetratorsSelector(QWidget):
                 for r in range(self.list.count())
                 if self.list.item(r).checkState() == Qt.CheckState.Checked]
 
-    def set_codes(self, codes: list[str]) -> None:
+    def set_codes(self, codes: list[str] | None) -> None:
+        codes = codes or []
         for row in range(self.list.count()):
             item = self.list.item(row)
             checked = item.data(Qt.ItemDataRole.UserRole) in codes
@@ -336,7 +337,8 @@ class ConsentChoices(QGroupBox):
     def value(self) -> list[str]:
         return [code for code, box in self.checks.items() if box.isChecked()]
 
-    def set_value(self, codes: list[str]) -> None:
+    def set_value(self, codes: list[str] | None) -> None:
+        codes = codes or []
         for code, box in self.checks.items():
             box.setChecked(code in codes)
 
