@@ -30,6 +30,7 @@ from fieldapp.messages import user_message
 
 from .forms.editor import RecordEditor
 from .forms.incident import IncidentEditor
+from .forms.person import PersonEditor
 from .forms.testimony import TestimonyEditor
 from .history import HistoryDialog
 from .models.vault_access import VaultAccess
@@ -48,7 +49,8 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("settings", N_("Settings")),
 )
 EDITORS: dict[str, type[RecordEditor]] = {"incident": IncidentEditor,
-                                          "testimony": TestimonyEditor}
+                                          "testimony": TestimonyEditor,
+                                          "person": PersonEditor}
 
 
 class MainWindow(QMainWindow):
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
             page.edit_requested.connect(self.edit_record)
             page.history_requested.connect(self.show_history)
             page.testimony_requested.connect(lambda rid: self.new_record("testimony", rid))
+            page.new_requested.connect(self.new_record)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.addWidget(self.sidebar)
@@ -197,9 +200,9 @@ class MainWindow(QMainWindow):
         """Open an empty editor; a draft left unsaved (e.g. by a crash) is offered back."""
         offered = self.access.drafts_for(kind, None)
         draft = offered[0] if offered else None
-        if kind == "testimony":
-            editor: RecordEditor = TestimonyEditor(self.access, None, draft, self,
-                                                   incident_id=incident_id)
+        if kind in ("testimony", "person"):
+            editor: RecordEditor = EDITORS[kind](self.access, None, draft, self,
+                                                 incident_id=incident_id)
         else:
             editor = IncidentEditor(self.access, None, draft, self)
         return self._show_editor(editor)

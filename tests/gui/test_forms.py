@@ -298,3 +298,30 @@ def test_typing_survives_a_crash_right_after_the_autosave(vault, tmp_path):
         assert [d.body["data"]["title"] for d in found] == ["Tapé juste avant la coupure"]
     finally:
         reopened.close()
+
+
+def test_person_from_the_people_page(qtbot, vault, window):
+    incident_id = vault.records.add("incident", incident(4))
+    window.show_page("people")
+    with qtbot.waitSignal(window.editor_opened, timeout=5000) as opened:
+        window.people.new_button.click()
+    editor = opened.args[0]
+    assert editor.windowTitle() == "New person"
+    editor.code.setText("V-MOP-031")
+    editor.rows["role"].widget.set_value("victim")
+    editor.rows["status"].widget.set_value("missing")
+    editor.links.add(incident_id)
+    editor.identity.edits["name"].setText("x" * 301)
+    assert editor.save() is None
+    assert "Name" in editor.rows["identity"].error.text()
+    editor.identity.edits["name"].setText("Nom inventé")
+    with qtbot.waitSignal(editor.saved, timeout=10_000) as saved:
+        assert editor.save() is not None
+    person = vault.records.get(saved.args[0])
+    assert person.body == {"code": "V-MOP-031", "role": "victim", "status": "missing"}
+    assert person.incident_ids == [incident_id]
+    assert person.identity == {"name": "Nom inventé"}
+    qtbot.waitUntil(lambda: window.people.model.total == 1, timeout=5000)
+    assert window.people.select(person.id)
+    assert window.people.view.edit_button.isVisible()
+    assert "Identity — coordinators only" in window.people.view.fields.toHtml()

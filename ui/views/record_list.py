@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -51,6 +52,7 @@ class RecordListPage(QWidget):
     edit_requested = Signal(str)
     history_requested = Signal(str)
     testimony_requested = Signal(str)
+    new_requested = Signal(str)    # kind
 
     def __init__(self, access: VaultAccess, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +70,9 @@ class RecordListPage(QWidget):
         top.addWidget(self.search, 1)
         self.count_label = QLabel(self)
         top.addWidget(self.count_label)
+        self.new_button = QPushButton(self)
+        top.addWidget(self.new_button)
+        self.new_button.clicked.connect(lambda: self.new_requested.emit(self.kind))
         layout.addLayout(top)
 
         filters = QHBoxLayout()
@@ -207,6 +212,9 @@ class RecordListPage(QWidget):
 
     # --- language ---------------------------------------------------------------------
     def retranslate(self) -> None:
+        self.new_button.setText({"incident": _("New incident"),
+                                 "testimony": _("New testimony"),
+                                 "person": _("New person")}[self.kind])
         self.search_label.setText(_("&Search:"))
         self.search.setPlaceholderText(_("Words from the title, place, description… "
                                          "(Ctrl+F)"))

@@ -26,7 +26,7 @@ from ..models.records import date_text
 from ..models.vault_access import VaultAccess
 
 DATE_FIELDS = ("occurred_on", "interview_date")
-EDITABLE_KINDS = ("incident", "testimony")
+EDITABLE_KINDS = ("incident", "testimony", "person")
 
 
 class RecordView(QWidget):
