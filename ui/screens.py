@@ -177,3 +177,11 @@ def _history(ctx: ScreenContext) -> QWidget:
     dialog = window.show_history(record_id)
     dialog.keep_alive = window
     return dialog
+
+
+@screen("person_editor")
+def _person_editor(ctx: ScreenContext) -> QWidget:
+    window = _main_window(ctx, "people")
+    editor = window.new_record("person", _first_id(ctx, "incident"))
+    editor.keep_alive = window
+    return editor

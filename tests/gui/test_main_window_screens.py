@@ -10,7 +10,7 @@ from fieldapp import demo, i18n
 from tests.gui.test_main_window import FakeController
 
 MINE = ("main_incidents", "main_testimonies", "main_outbox", "main_audit",
-        "incident_editor", "testimony_editor", "history")
+        "incident_editor", "testimony_editor", "person_editor", "history")
 
 
 @pytest.fixture
