@@ -196,3 +196,23 @@ def test_outbox_lists_local_records_as_pending(qtbot, vault, window):
     assert model.index(0, 2).data() == "Pending: not sent yet"
     window.outbox.text_only.setChecked(True)
     qtbot.waitUntil(lambda: vault.setting("sync_text_only") == "1", timeout=5000)
+
+
+def test_filters_narrow_the_list(qtbot, vault, window):
+    from PySide6.QtCore import QDate
+
+    vault.records.add_many("incident", [incident(n) for n in range(24)])
+    page = window.incidents
+    page.model.reload()
+    assert page.model.total == 24
+    with qtbot.waitSignal(page.results_shown, timeout=5000):
+        page.region.setEditText("Gao")
+    assert page.model.total == 12
+    assert {page.model.summary(r).region for r in range(page.model.rowCount())} == {"Gao"}
+    with qtbot.waitSignal(page.results_shown, timeout=5000):
+        page.date_from.setDate(QDate(2023, 11, 1))
+    assert page.model.total == 2   # November in Gao: n = 10 and n = 22
+    with qtbot.waitSignal(page.results_shown, timeout=5000):
+        page.event_type.set_value("looting")
+    assert page.model.total == 0
+    assert not window.testimonies.region.isVisibleTo(window.testimonies)

@@ -96,9 +96,11 @@ class RecordListPage(QWidget):
             filters.addWidget(widget)
         filters.addStretch(1)
         layout.addLayout(filters)
+        # Only incidents have a date, a region and a type of event to filter on.
         has_events = kind == "incident"
-        self.event_label.setVisible(has_events)
-        self.event_type.setVisible(has_events)
+        for widget in (self.event_label, self.event_type, self.region_label, self.region,
+                       self.from_label, self.date_from, self.to_label, self.date_to):
+            widget.setVisible(has_events)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.table = QTableView(self.splitter)
@@ -119,6 +121,9 @@ class RecordListPage(QWidget):
         char = self.fontMetrics().averageCharWidth()
         for column, chars in enumerate((40, 18, 14, 26, 12)):
             header.resizeSection(column, char * chars)
+        if not has_events:
+            for column in (1, 2, 3):
+                self.table.setColumnHidden(column, True)
         self.view = RecordView(access, self.splitter)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -161,9 +166,10 @@ class RecordListPage(QWidget):
             self.model.set_query(self.search.text())
 
     def filters(self) -> dict[str, str | None]:
+        if self.kind != "incident":
+            return {"status": self.status.value()}
         return {"region": self.region.currentText().strip() or None,
-                "event_type": self.event_type.value() if self.kind == "incident" else None,
-                "status": self.status.value(),
+                "event_type": self.event_type.value(), "status": self.status.value(),
                 "date_from": self.date_from.value(), "date_to": self.date_to.value()}
 
     def apply_filters(self, *_args: object) -> None:
