@@ -60,6 +60,18 @@ def error_response(status: int, code: str, message: str,
                         status_code=status, headers=headers)
 
 
+@dataclass(frozen=True)
+class NewItem:
+    """A verified item, ready to store."""
+
+    type: str
+    key: str
+    epoch_id: str
+    sender: str
+    data: bytes
+    recipients: tuple[str, ...]
+
+
 @dataclass
 class Server:
     """Everything the request handlers share."""
@@ -74,6 +86,9 @@ class Server:
 
     def __post_init__(self) -> None:
         self._callers: dict[str, auth.Caller] = {}
+        self._devices: dict[str, dict[str, Any]] = {}
+        self._epochs: dict[str, tuple[str, str]] = {}
+        self._suite: str | None = None
 
     # --- auth ---------------------------------------------------------------------------
     def caller(self, authorization: str | None) -> auth.Caller:
@@ -96,6 +111,7 @@ class Server:
         return who
 
     def forget_device(self, device_id: str) -> None:
+        self._devices.pop(device_id, None)
         for digest, who in list(self._callers.items()):
             if who.device_id == device_id:
                 del self._callers[digest]
@@ -160,49 +176,66 @@ class Server:
 
     # --- ingest -------------------------------------------------------------------------
     def _active_sender(self, device_id: str) -> dict[str, Any]:
-        row = self.storage.device(device_id)
+        row = self._devices.get(device_id)
+        if row is None:
+            row = self.storage.device(device_id)
+            if row is not None:
+                self._devices[device_id] = row
         if row is None:
             raise ApiError(403, "unknown_sender", "The sender is not a device of this project.")
         if row["revoked_at"] is not None:
             raise ApiError(403, "sender_revoked", "The sender device was revoked.")
         return row
 
-    def ingest(self, data: bytes, who: auth.Caller,
-               expected_key: str | None = None) -> tuple[StoredItem, p.Receipt]:
-        """Verify and store one key packet or envelope; `ApiError` when refused."""
+    def _project_suite(self) -> str | None:
+        if self._suite is None:
+            row = self.storage.project_row()
+            self._suite = str(row["suite"]) if row else None
+        return self._suite
+
+    def _epoch(self, epoch_id: str, pending: dict[str, tuple[str, str]]) -> tuple[str, str]:
+        """(sender, suite) of a stored epoch (cached: key packets never change)."""
+        found = pending.get(epoch_id) or self._epochs.get(epoch_id)
+        if found is None:
+            stored = self.storage.key_packet(epoch_id)
+            if stored is None:
+                raise ApiError(409, "unknown_epoch", "Push the key packet of this epoch first.")
+            found = (stored[0], env.parse_key_packet(stored[1]).suite)
+            self._epochs[epoch_id] = found
+        return found
+
+    def verify(self, data: bytes, expected_key: str | None = None,
+               pending: dict[str, tuple[str, str]] | None = None) -> NewItem:
+        """Check one key packet or envelope (structure, sender, signature, suite,
+        recipients) without storing it; `ApiError` when refused."""
+        pending = {} if pending is None else pending
         if not data:
             raise ApiError(400, "empty", "The body is empty.")
         if len(data) > p.MAX_ENVELOPE:
             raise ApiError(413, "too_large", "The item is larger than the limit.")
-        sha = hashlib.sha256(data).hexdigest()
         try:
             if data[0] == env.TYPE_KEY_PACKET:
                 packet = env.parse_key_packet(data)
                 sender = self._active_sender(packet.sender)
                 env.verify_key_packet(data, bytes(sender["sign_public"]))
-                key, epoch_id, recipients = ("keypacket/" + packet.epoch_id,
-                                             packet.epoch_id, packet.recipients)
-                project = self.storage.project_row()
-                if project is None or packet.suite != project["suite"]:
+                if packet.suite != self._project_suite():
                     raise ApiError(400, "wrong_suite", "The key packet uses another suite.")
-                for rid in recipients:
-                    if self.storage.device(rid) is None:
+                for rid in packet.recipients:
+                    if rid not in self._devices and self.storage.device(rid) is None:
                         raise ApiError(400, "unknown_recipient",
                                        "A recipient is not a device of this project.")
-                type_, sender_id = "keypacket", packet.sender
+                item = NewItem("keypacket", "keypacket/" + packet.epoch_id, packet.epoch_id,
+                               packet.sender, data, packet.recipients)
+                pending[packet.epoch_id] = (packet.sender, packet.suite)
             elif data[0] == env.TYPE_ENVELOPE:
                 header = env.parse_envelope(data)
-                found = self.storage.key_packet(header.epoch_id)
-                if found is None:
-                    raise ApiError(409, "unknown_epoch",
-                                   "Push the key packet of this epoch first.")
-                sender_id = found[0]
+                sender_id, suite = self._epoch(header.epoch_id, pending)
                 sender = self._active_sender(sender_id)
                 env.verify_envelope(data, bytes(sender["sign_public"]))
-                if header.suite != env.parse_key_packet(found[1]).suite:
+                if header.suite != suite:
                     raise ApiError(400, "wrong_suite", "The envelope uses another suite.")
-                key = "envelope/" + "/".join(header.key)
-                type_, epoch_id, recipients = "envelope", header.epoch_id, ()
+                item = NewItem("envelope", "envelope/" + "/".join(header.key),
+                               header.epoch_id, sender_id, data, ())
             else:
                 raise ApiError(400, "unknown_item", "Not an envelope or key packet.")
         except env.EnvelopeBadSignature:
@@ -210,17 +243,29 @@ class Server:
                            "The signature does not verify under the sender's key.") from None
         except env.EnvelopeError:
             raise ApiError(400, "malformed", "The item is truncated or malformed.") from None
-        if expected_key is not None and key != expected_key:
+        if expected_key is not None and item.key != expected_key:
             raise ApiError(400, "key_mismatch", "The path does not match the item's header.")
-        try:
-            stored = self.storage.put_item(type_=type_, key=key, epoch_id=epoch_id,
-                                           sender=sender_id, sha256=sha,
-                                           pushed_by=who.device_id, data=data,
-                                           recipients=recipients)
-        except KeyConflict:
+        return item
+
+    def store(self, items: list[NewItem], who: auth.Caller) -> list[StoredItem | KeyConflict]:
+        """Store verified items in one transaction (one fsync for a whole batch)."""
+        results = self.storage.put_items([
+            {"type_": i.type, "key": i.key, "epoch_id": i.epoch_id, "sender": i.sender,
+             "sha256": hashlib.sha256(i.data).hexdigest(), "pushed_by": who.device_id,
+             "data": i.data, "recipients": i.recipients} for i in items])
+        for i, outcome in zip(items, results, strict=True):
+            if i.type == "keypacket" and isinstance(outcome, StoredItem) and outcome.created:
+                self._epochs[i.epoch_id] = (i.sender, self._project_suite() or "")
+        return results
+
+    def ingest(self, data: bytes, who: auth.Caller,
+               expected_key: str | None = None) -> tuple[StoredItem, p.Receipt]:
+        """Verify and store one item; `ApiError` when refused, 409 on a conflict."""
+        result = self.store([self.verify(data, expected_key)], who)[0]
+        if isinstance(result, KeyConflict):
             raise ApiError(409, "conflict",
-                           "Different bytes are already stored under this key.") from None
-        return stored, self.receipt(stored)
+                           "Different bytes are already stored under this key.")
+        return result, self.receipt(result)
 
     def may_read_epoch(self, who: auth.Caller, epoch_id: str) -> bool:
         if who.is_coordinator:

@@ -15,9 +15,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from sync import protocol as p
 
 from . import auth
-from .app import _DEVICE, _HEX32, _HEX64, _OCTETS, _UUID, AUTH, ApiError, Server, valid
+from .app import _DEVICE, _HEX32, _HEX64, _OCTETS, _UUID, AUTH, ApiError, NewItem, Server, valid
 from .blobs import BlobHashMismatch, OffsetMismatch
-from .storage import now_ms
+from .storage import KeyConflict, now_ms
 
 _SECTIONS = ("record", "narrative", "identity", "review", "translation", "assignment",
              "attachment", "note")
@@ -191,18 +191,25 @@ def _install_items(app: FastAPI, server: Server) -> None:
 
 
 def _push_all(server: Server, items: list[bytes], who: auth.Caller) -> p.PushResults:
-    results = []
+    """Verify every item, then store the valid ones in one transaction."""
+    results: list[p.PushResult | None] = []
+    valid_items: list[tuple[int, NewItem]] = []
+    pending: dict[str, tuple[str, str]] = {}
     for index, data in enumerate(items):
         try:
-            stored, receipt = server.ingest(data, who)
+            valid_items.append((index, server.verify(data, pending=pending)))
+            results.append(None)
         except ApiError as exc:
-            status = "conflict" if exc.status == 409 and exc.code == "conflict" else "rejected"
-            results.append(p.PushResult(index=index, status=status, code=exc.code))
-            continue
-        results.append(p.PushResult(index=index,
-                                    status="stored" if stored.created else "duplicate",
-                                    receipt=receipt))
-    return p.PushResults(results=results)
+            results.append(p.PushResult(index=index, status="rejected", code=exc.code))
+    stored = server.store([item for _i, item in valid_items], who) if valid_items else []
+    for (index, _item), outcome in zip(valid_items, stored, strict=True):
+        if isinstance(outcome, KeyConflict):
+            results[index] = p.PushResult(index=index, status="conflict", code="conflict")
+        else:
+            results[index] = p.PushResult(
+                index=index, status="stored" if outcome.created else "duplicate",
+                receipt=server.receipt(outcome))
+    return p.PushResults(results=[r for r in results if r is not None])
 
 
 def _parse_int(value: str | None, name: str) -> int:

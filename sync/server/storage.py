@@ -13,9 +13,10 @@ reader never skips an item that commits later with a smaller sequence.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +163,65 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+class GroupCommit:
+    """One writer thread that commits the pushes waiting together (group commit).
+
+    A request's items either all go in the shared transaction or, if that transaction
+    fails, are retried alone, so one bad request cannot fail the others.
+    """
+
+    MAX_GROUP = 200
+
+    def __init__(self, commit: Callable[[list[list[dict[str, object]]]],
+                                        list[list[StoredItem | KeyConflict]]]) -> None:
+        self._commit = commit
+        self._queue: queue.Queue[_Pending] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, items: list[dict[str, object]]) -> list[StoredItem | KeyConflict]:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="group-commit",
+                                                daemon=True)
+                self._thread.start()
+        pending = _Pending(items)
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while len(group) < self.MAX_GROUP:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self._commit([g.items for g in group])
+                for g, result in zip(group, results, strict=True):
+                    g.result = result
+            except Exception:  # noqa: BLE001 - retried one by one below
+                for g in group:
+                    try:
+                        g.result = self._commit([g.items])[0]
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        g.error = exc
+            for g in group:
+                g.done.set()
+
+
+class _Pending:
+    def __init__(self, items: list[dict[str, object]]) -> None:
+        self.items = items
+        self.done = threading.Event()
+        self.result: list[StoredItem | KeyConflict] = []
+        self.error: Exception | None = None
+
+
 class Storage:
     """All database access of the server."""
 
@@ -169,6 +229,7 @@ class Storage:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
+        self._group = GroupCommit(self._commit_group)
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -197,33 +258,33 @@ class Storage:
             conn.execute(meta.insert().values(key=key, value=value))
 
     # --- items --------------------------------------------------------------------------
-    def put_item(self, *, type_: str, key: str, epoch_id: str, sender: str, sha256: str,
-                 pushed_by: str, data: bytes,
-                 recipients: tuple[str, ...] = ()) -> StoredItem:
-        """Store an item once. Same bytes again → the stored one (``created`` False);
-        different bytes → `KeyConflict`. Enforced by the unique key in one transaction."""
-        try:
-            with self.writing() as conn:
-                existing = self._item_by_key(conn, key)
-                if existing is None:
-                    at = now_ms()
-                    seq = conn.execute(item.insert().values(
-                        type=type_, key=key, epoch_id=epoch_id, sender=sender,
-                        sha256=sha256, received_at=at, pushed_by=pushed_by, data=data)
-                    ).inserted_primary_key[0]
-                    if recipients:
-                        conn.execute(epoch_recipient.insert(), [
-                            {"epoch_id": epoch_id, "device_id": r} for r in recipients])
-                    return StoredItem(int(seq), type_, key, sha256, at, True)
-        except IntegrityError:
-            # A concurrent writer won the race on the unique key: read what it stored.
-            with self.reading() as conn:
-                existing = self._item_by_key(conn, key)
-            if existing is None:
-                raise
-        if existing.sha256 != sha256:
-            raise KeyConflict(existing)
-        return existing
+    def put_items(self, items: list[dict[str, object]]) -> list[StoredItem | KeyConflict]:
+        """Store items once. For each: the new `StoredItem` (``created``), the stored one
+        when the same bytes are there already, or a `KeyConflict` when different bytes
+        are. Concurrent callers are group-committed: one transaction and one fsync for
+        all the requests waiting, each answered only after the commit."""
+        return self._group.submit(items)
+
+    def _commit_group(self, batches: list[list[dict[str, object]]]
+                      ) -> list[list[StoredItem | KeyConflict]]:
+        with self.writing() as conn:
+            return [[self._put(conn, **new) for new in batch]  # type: ignore[arg-type]
+                    for batch in batches]
+
+    def _put(self, conn: Connection, *, type_: str, key: str, epoch_id: str, sender: str,
+             sha256: str, pushed_by: str, data: bytes,
+             recipients: tuple[str, ...] = ()) -> StoredItem | KeyConflict:
+        existing = self._item_by_key(conn, key)
+        if existing is not None:
+            return existing if existing.sha256 == sha256 else KeyConflict(existing)
+        at = now_ms()
+        seq = conn.execute(item.insert().values(
+            type=type_, key=key, epoch_id=epoch_id, sender=sender, sha256=sha256,
+            received_at=at, pushed_by=pushed_by, data=data)).inserted_primary_key[0]
+        if recipients:
+            conn.execute(epoch_recipient.insert(), [
+                {"epoch_id": epoch_id, "device_id": r} for r in recipients])
+        return StoredItem(int(seq), type_, key, sha256, at, True)
 
     @staticmethod
     def _item_by_key(conn: Connection, key: str) -> StoredItem | None:

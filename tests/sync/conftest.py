@@ -130,6 +130,11 @@ class PostgresCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
+    def stop(self) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
+                  "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
 
 def _pg_bindir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -139,9 +144,9 @@ def _pg_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (stopped at the end)."""
+def start_postgres() -> PostgresCluster | None:
+    """Start a throwaway cluster (as the `postgres` user when root); None when PostgreSQL
+    is not installed and cannot be. Stop it with `cluster.stop()`."""
     bindir = _pg_bindir()
     is_root = os.geteuid() == 0
     if bindir is None and is_root:
@@ -149,8 +154,7 @@ def postgres() -> Iterator[PostgresCluster]:
                        timeout=600, check=False)
         bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL not installed (no initdb): run `make test` as root, or "
-                    "`apt-get install postgresql`")
+        return None
     root = Path(tempfile.mkdtemp(prefix="fieldapp-pg-"))
     os.chmod(root, 0o700)
     if is_root:
@@ -161,18 +165,31 @@ def postgres() -> Iterator[PostgresCluster]:
     done = cluster._run(str(bindir / "initdb"), "-D", str(pgdata), "-U", "postgres",
                         "-A", "trust", "-E", "UTF8", "--no-sync")
     if done.returncode != 0:
-        pytest.fail(f"initdb failed: {done.stderr[-1000:]}")
+        raise RuntimeError(f"initdb failed: {done.stderr[-1000:]}")
     options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=on "
                "-c max_connections=200 -c shared_buffers=64MB")
     done = cluster._run(str(bindir / "pg_ctl"), "-D", str(pgdata), "-l",
                         str(root / "pg.log"), "-o", options, "-w", "-t", "60", "start")
     if done.returncode != 0:
-        pytest.fail(f"pg_ctl start failed: {done.stderr[-1000:]} {done.stdout[-1000:]}")
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"pg_ctl start failed: {done.stderr[-1000:]}")
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (stopped at the end)."""
+    try:
+        cluster = start_postgres()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    if cluster is None:
+        pytest.skip("PostgreSQL not installed (no initdb): run `make test` as root, or "
+                    "`apt-get install postgresql`")
     try:
         yield cluster
     finally:
-        cluster._run(str(bindir / "pg_ctl"), "-D", str(pgdata), "-m", "immediate", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.stop()
 
 
 # --- fixtures -------------------------------------------------------------------------------

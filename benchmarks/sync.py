@@ -1,0 +1,219 @@
+"""Sync benchmark: server ingest and wire overhead (issue 3).
+
+Server part (this file's `ingest` and `wire_ratio`):
+
+* ingest: 50 devices push envelopes at once to a real `fieldapp server` process, on SQLite
+  and on PostgreSQL (a throwaway cluster); prints envelopes/s and p50/p99 request latency,
+  one PUT per envelope and batched ``POST /v1/push``. Targets: ≥ 1,000 envelopes/s,
+  p99 < 500 ms.
+* wire: 1,000 records (hybrid suite, identity sections for a third of them) plus 20 photo
+  blobs; prints wire bytes ÷ compressed payload. Target ≤ 1.10.
+
+Client parts (pull rate, slow-link proxy) may be added as further functions.
+
+    .venv/bin/python benchmarks/sync.py [--devices 50] [--per-device 40] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+
+from benchmarks._data import incidents  # noqa: E402
+from fieldapp.crypto import envelope as env  # noqa: E402
+from sync import protocol as p  # noqa: E402
+from tests.sync.conftest import (  # noqa: E402
+    Device,
+    Enrolled,
+    enroll,
+    register_project,
+    start_postgres,
+    start_server,
+)
+
+SUITE = "MLKEM768_X25519"
+
+
+def _deflated(data: bytes) -> int:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return len(c.compress(data) + c.flush())
+
+
+# --- ingest ---------------------------------------------------------------------------------
+def _prepare(url_server, devices: int, per_device: int) -> tuple[Enrolled, list[tuple[
+        Enrolled, list[bytes]]]]:
+    coordinator = register_project(url_server, SUITE)
+    work = []
+    records = incidents(devices * per_device, seed=11)
+    for i in range(devices):
+        monitor = enroll(url_server, coordinator, "monitor", f"Bench-{i}")
+        epoch = env.new_epoch(monitor.device.device_id, monitor.device, {
+            monitor.device.device_id: monitor.device.kem_public,
+            coordinator.device.device_id: coordinator.device.kem_public}, SUITE)
+        answer = httpx.put(f"{url_server.url}/v1/keypackets/{epoch.epoch_id}",
+                           content=epoch.packet, headers=monitor.headers, timeout=30)
+        assert answer.status_code == 201, answer.text
+        items = [env.seal(epoch, monitor.device, record_id=str(uuid.uuid4()),
+                          version_hash=hashlib.sha256(os.urandom(8)).hexdigest(),
+                          section="narrative", kind="incident",
+                          payload=json.dumps(next(records)).encode())
+                 for _ in range(per_device)]
+        work.append((monitor, items))
+    return coordinator, work
+
+
+def _push_all(url: str, work: list[tuple[Enrolled, list[bytes]]],
+              batch: int) -> tuple[float, list[float], int]:
+    """Every device pushes from its own thread and connection, all at once."""
+    latencies: list[float] = []
+    failures = [0]
+    start = threading.Barrier(len(work) + 1)
+
+    def device_loop(who: Enrolled, items: list[bytes]) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            client.get("/v1/health")
+            start.wait()
+            for first in range(0, len(items), batch):
+                chunk = items[first:first + batch]
+                t0 = time.perf_counter()
+                if batch == 1:
+                    h = env.parse_envelope(chunk[0])
+                    answer = client.put(
+                        f"/v1/envelopes/{h.record_id}/{h.version_hash}/{h.section}",
+                        content=chunk[0], headers=who.headers)
+                    ok = answer.status_code in (200, 201)
+                else:
+                    answer = client.post("/v1/push", content=p.frame_items(chunk),
+                                         headers=who.headers)
+                    ok = answer.status_code == 200 and all(
+                        r["status"] in ("stored", "duplicate")
+                        for r in answer.json()["results"])
+                latencies.append(time.perf_counter() - t0)
+                if not ok:
+                    failures[0] += 1
+
+    threads = [threading.Thread(target=device_loop, args=w) for w in work]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, latencies, failures[0]
+
+
+def ingest(backend: str, devices: int, per_device: int, batch: int) -> dict[str, float]:
+    """Envelopes/s and latency for ``devices`` concurrent pushers on ``backend``."""
+    tmp = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
+    cluster = None
+    try:
+        url = None
+        if backend == "postgresql":
+            cluster = start_postgres()
+            if cluster is None:
+                return {"skipped": 1.0}
+            url = cluster.new_database()
+        server = start_server(tmp / "data", url, extra=("--rate-limit", "0"))
+        try:
+            _coord, work = _prepare(server, devices, per_device)
+            elapsed, latencies, failures = _push_all(server.url, work, batch)
+        finally:
+            server.stop()
+        total = devices * per_device
+        latencies.sort()
+        return {"envelopes": total, "seconds": elapsed, "rate": total / elapsed,
+                "p50_ms": 1000 * statistics.median(latencies),
+                "p99_ms": 1000 * latencies[min(len(latencies) - 1,
+                                               int(0.99 * len(latencies)))],
+                "failures": failures}
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- wire bytes -----------------------------------------------------------------------------
+def wire_ratio(records: int = 1000, photos: int = 20, photo_bytes: int = 400_000,
+               coordinators: int = 2) -> dict[str, float]:
+    """Wire bytes of a monitor's push ÷ its compressed payload, hybrid suite."""
+    monitor = Device.generate(SUITE, "Mon")
+    coords = [Device.generate(SUITE, f"C{i}") for i in range(coordinators)]
+    everyone = {d.device_id: d.kem_public for d in (monitor, *coords)}
+    only_coords = {d.device_id: d.kem_public for d in coords}
+    narrative = env.new_epoch(monitor.device_id, monitor, everyone, SUITE)
+    identity = env.new_epoch(monitor.device_id, monitor, only_coords, SUITE)
+    wire = 4 * 2 + len(narrative.packet) + len(identity.packet)
+    compressed = 0
+    for i, record in enumerate(incidents(records, seed=5)):
+        payload = json.dumps(record).encode()
+        compressed += _deflated(payload)
+        data = env.seal(narrative, monitor, record_id=str(uuid.uuid4()),
+                        version_hash=hashlib.sha256(payload).hexdigest(),
+                        section="narrative", kind="incident", payload=payload)
+        wire += 4 + len(data)
+        if i % 3 == 0:
+            who = json.dumps({"name": f"Invented Person {i}", "phone": f"+223 70 00 {i:04d}"})
+            compressed += _deflated(who.encode())
+            data = env.seal(identity, monitor, record_id=str(uuid.uuid4()),
+                            version_hash=hashlib.sha256(who.encode()).hexdigest(),
+                            section="identity", kind="identity", payload=who.encode())
+            wire += 4 + len(data)
+    records_only = wire / compressed
+    # photos: JPEG bytes do not compress; attachment files are AES-GCM in 64 KiB chunks
+    # (16-byte tag each) plus a small header, sent as blobs in 256 KiB tus chunks.
+    photo_payload = photos * photo_bytes
+    chunks = -(-photo_bytes // (64 << 10))
+    photo_wire = photos * (photo_bytes + 16 * chunks + 64)
+    return {"records": records, "records_wire": wire, "records_compressed": compressed,
+            "records_ratio": records_only, "photos": photos,
+            "total_ratio": (wire + photo_wire) / (compressed + photo_payload),
+            "per_envelope_overhead": env.overhead()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--per-device", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--quick", action="store_true", help="fewer envelopes")
+    args = parser.parse_args()
+    per_device = 10 if args.quick else args.per_device
+
+    w = wire_ratio()
+    print(f"wire: {w['records']} records, hybrid suite: {w['records_wire']:,} wire bytes / "
+          f"{w['records_compressed']:,} compressed = {w['records_ratio']:.3f} "
+          f"(envelope overhead {w['per_envelope_overhead']} B); with {w['photos']} photos: "
+          f"{w['total_ratio']:.3f}  (target ≤ 1.10)")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        for batch in (1, args.batch):
+            r = ingest(backend, args.devices, per_device, batch)
+            if "skipped" in r:
+                print(f"ingest {backend}: skipped (PostgreSQL not installed)")
+                break
+            mode = "PUT per envelope" if batch == 1 else f"POST /v1/push × {batch}"
+            print(f"ingest {backend:10s} {mode:22s}: {r['rate']:7.0f} envelopes/s "
+                  f"({int(r['envelopes'])} from {args.devices} devices), p50 "
+                  f"{r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms per request, "
+                  f"{int(r['failures'])} failed  (target ≥ 1000/s, p99 < 500 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
