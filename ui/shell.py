@@ -34,12 +34,21 @@ PREFERENCES = "ui.json"  # beside the profile folder: only the language, nothing
 
 
 def retranslate_all() -> None:
-    """Call ``retranslate()`` on every widget of every open window that has one."""
+    """Call ``retranslate()`` on every widget of every visible window that has one.
+
+    Hidden windows are skipped (windows are rebuilt when shown again, and a widget that
+    outlives its vault must not be woken); one failing widget is logged (type and place
+    only) and does not stop the others from switching language."""
     for top in QApplication.topLevelWidgets():
+        if not top.isVisible():
+            continue
         for widget in (top, *top.findChildren(QWidget)):
             method = getattr(widget, "retranslate", None)
             if callable(method):
-                method()
+                try:
+                    method()
+                except Exception as exc:  # noqa: BLE001 - keep switching the others
+                    log_exception(type(exc), exc, exc.__traceback__)
 
 
 class PlaceholderWindow(QMainWindow):
