@@ -46,6 +46,7 @@ from .transport import Settings, Transport
 
 CHUNK = 256 * 1024
 BATCH_BYTES = 192 * 1024
+MIN_BATCH = 2048
 PAGE = 500
 Progress = Callable[[int, int, str], None]
 
@@ -62,11 +63,13 @@ class Report:
     attachments_received: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    deferred: int = 0
+    pulled: bool = True
     reasons: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return self.pending == 0 and self.failed == 0
+        return self.pending == 0 and self.failed == 0 and self.pulled
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete}
@@ -94,6 +97,7 @@ class SyncClient:
         self.report = Report()
         self._transport: Transport | None = None
         self._packets_pushed: set[str] = set()
+        self._last_failure = ""
 
     @property
     def cancel(self) -> threading.Event:
@@ -124,18 +128,23 @@ class SyncClient:
 
     # --- the whole thing ----------------------------------------------------------------
     def sync(self) -> Report:
-        """Push, then pull, then fetch waiting attachments; returns the report."""
+        """Push, then pull, then fetch waiting attachments; returns the report. A link
+        that fails is reported (reasons), not raised; a revoked device raises."""
         try:
             try:
                 refresh_directory(self.vault, self.transport)
                 self.member = membership(self.conn)
                 self.keys.member = self.member
-            except DeviceRevoked:
-                self._revoked()
+            except ServerUnreachable as exc:
+                self.report.reasons.append(_reason(exc))
             self.push()
-            self.pull()
-            if not self.text_only:
-                self.fetch_attachments()
+            try:
+                self.pull()
+                if not self.text_only:
+                    self.fetch_attachments()
+            except ServerUnreachable as exc:
+                self.report.pulled = False
+                self.report.reasons.append(_reason(exc))
         except DeviceRevoked:
             self._revoked()
         finally:
@@ -156,9 +165,19 @@ class SyncClient:
             "SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
         self.report.pending = int(rows.get("pending", 0))
         self.report.failed = int(rows.get("failed", 0))
+        if self.text_only:  # media left for a better link on purpose: not a failure
+            self.report.deferred = int(self.conn.execute(
+                "SELECT count(*) FROM outbox WHERE kind = 'media' AND state != 'sent'"
+            ).fetchone()[0])
+            self.report.pending -= int(self.conn.execute(
+                "SELECT count(*) FROM outbox WHERE kind = 'media' AND state = 'pending'"
+            ).fetchone()[0])
+            self.report.failed -= int(self.conn.execute(
+                "SELECT count(*) FROM outbox WHERE kind = 'media' AND state = 'failed'"
+            ).fetchone()[0])
         reasons = [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT reason FROM outbox WHERE state != 'sent' AND reason IS NOT NULL "
-            "LIMIT 10")]
+            "SELECT DISTINCT reason FROM outbox WHERE state != 'sent' AND reason IS NOT NULL "  # noqa: S608
+            + ("AND kind != 'media' " if self.text_only else "") + "LIMIT 10")]
         self.report.reasons = sorted(set(self.report.reasons) | set(reasons))
 
     # --- push -----------------------------------------------------------------------------
@@ -193,35 +212,20 @@ class SyncClient:
         """Send every pending text item (then media unless text-only)."""
         flows.enqueue_unsent(self.conn)
         queue = flows.pending(self.conn, text_only=self.text_only)
-        text = [q for q in queue if q[1] != "media"]
         media = [q for q in queue if q[1] == "media"]
-        total = len(queue)
-        done = 0
-        batch: list[tuple[int, bytes]] = []
-        packets: list[bytes] = []
-        size = 0
-        for oid, kind, ref, _size in text:
+        items: list[tuple[int, bytes, str]] = []
+        for oid, kind, ref, _size in queue:
+            if kind == "media":
+                continue
             self.transport.check_cancel()
             try:
                 sealed, epoch_id = self._sealed(oid, kind, ref)
             except (FieldappError, ValueError) as exc:
                 flows.mark_failed(self.conn, oid, _reason(exc), final=True)
                 continue
-            if epoch_id not in self._packets_pushed:
-                epoch = self.keys.epoch(epoch_id)
-                if epoch is not None and epoch.packet:
-                    packets.append(epoch.packet)
-                    size += len(epoch.packet)
-                self._packets_pushed.add(epoch_id)
-            batch.append((oid, sealed))
-            size += len(sealed)
-            if size >= BATCH_BYTES:
-                done += self._push_batch(packets, batch)
-                self._progress(done, total, "text")
-                batch, packets, size = [], [], 0
-        if batch or packets:
-            done += self._push_batch(packets, batch)
-            self._progress(done, total, "text")
+            items.append((oid, sealed, epoch_id))
+        total = len(items) + len(media)
+        done = self._push_text(items, total)
         for oid, _kind, ref, size in media:
             self.transport.check_cancel()
             if self._over_budget(size):
@@ -232,23 +236,59 @@ class SyncClient:
             done += 1
             self._progress(done, total, "media")
 
-    def _push_batch(self, packets: list[bytes], batch: list[tuple[int, bytes]]) -> int:
+    def _push_text(self, items: list[tuple[int, bytes, str]], total: int) -> int:
+        """Send sealed items in batches; a batch that does not get through is split
+        (a poor link carries small requests better), a single item that does not get
+        through is marked failed; after two such in a row the rest waits for next time."""
+        limit, done, i, lost = BATCH_BYTES, 0, 0, 0
+        while i < len(items):
+            self.transport.check_cancel()
+            batch, size = [], 0
+            for oid, sealed, epoch_id in items[i:]:
+                if batch and size + len(sealed) > limit:
+                    break
+                batch.append((oid, sealed, epoch_id))
+                size += len(sealed)
+            epochs = sorted({e for _o, _s, e in batch} - self._packets_pushed)
+            packets = [ep.packet for ep in map(self.keys.epoch, epochs) if ep and ep.packet]
+            sent = self._push_batch(packets, [(o, s) for o, s, _e in batch])
+            if sent is None and len(batch) > 1 and limit > MIN_BATCH:
+                limit = max(MIN_BATCH, limit // 4)
+                continue
+            if sent is None:
+                lost += 1
+                reason = self._last_failure
+                for oid, _s, _e in batch:
+                    flows.mark_failed(self.conn, oid, reason, final=True)
+                i += len(batch)
+                if lost >= 2:
+                    for oid, _s, _e in items[i:]:
+                        flows.mark_failed(self.conn, oid, reason, final=True)
+                    break
+                continue
+            lost = 0
+            self._packets_pushed.update(epochs)
+            i += len(batch)
+            done += len(batch)
+            self._progress(done, total, "text")
+        return done
+
+    def _push_batch(self, packets: list[bytes], batch: list[tuple[int, bytes]]) -> int | None:
+        """One POST /v1/push; the number of items confirmed, None when it did not get
+        through (nothing marked: the caller decides)."""
         body = p.frame_items([*packets, *[b for _o, b in batch]])
         if self._over_budget(len(body)):
             for oid, _b in batch:
                 flows.mark_failed(self.conn, oid, "data budget reached")
             self.report.reasons.append("data budget reached")
-            self._packets_pushed.clear()
             return 0
         try:
             answer = self.transport.request(
                 "POST", f"{p.API}/push", content=body,
                 headers={"Content-Type": "application/octet-stream"})
         except ServerUnreachable as exc:
-            for oid, _b in batch:
-                flows.mark_failed(self.conn, oid, _reason(exc), final=True)
-            self._packets_pushed.clear()
-            return 0
+            self._last_failure = _reason(exc)
+            return None
         results = p.PushResults.model_validate(answer.json()).results
         by_index = {r.index: r for r in results}
         sent = 0
@@ -352,16 +392,25 @@ class SyncClient:
         return int(row[0]) if row else 0
 
     def pull(self) -> None:
-        """Apply the changes feed page by page; the checkpoint moves with each commit."""
+        """Apply the changes feed page by page; the checkpoint moves with each commit.
+        A page that does not get through is asked again smaller."""
         since = self._checkpoint()
+        limit, failures = PAGE, 0
         while True:
             self.transport.check_cancel()
-            answer = self.transport.request("GET", f"{p.API}/changes",
-                                            params={"since": since, "limit": PAGE})
             try:
+                answer = self.transport.request("GET", f"{p.API}/changes",
+                                                params={"since": since, "limit": limit})
                 frames = list(p.iter_changes(answer.content))
-            except ValueError:
-                raise ServerUnreachable(reason="broken changes feed") from None
+            except (ServerUnreachable, ValueError) as exc:
+                failures += 1
+                if limit == 1 and failures > 3:
+                    if isinstance(exc, ServerUnreachable):
+                        raise
+                    raise ServerUnreachable(reason="broken changes feed") from None
+                limit = max(1, limit // 8)
+                continue
+            failures = 0
             next_since = int(answer.headers.get(p.HEADER_NEXT, since))
             self.apply_frames(frames, next_since, source="server")
             self._progress(self.report.received, self.report.received, "pull")

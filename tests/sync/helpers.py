@@ -67,3 +67,47 @@ def photo_bytes(target: int = 5 * 1024 * 1024, seed: int = 7) -> bytes:
         if out.tell() >= target:
             return out.getvalue()
         side += 200
+
+
+def new_vault(root: Path, name: str, pseudonym: str):
+    """An in-process profile (for client tests that need no separate process)."""
+    from fieldapp.profile import Profile
+
+    vault, _ = Profile(root / name).create(pseudonym, PASSPHRASE, kdf_seconds=0)
+    return vault
+
+
+def fast_settings(**overrides):
+    from sync.transport import Settings
+
+    return Settings(**{"backoff": 0.02, "attempts": 6, "timeout": 20.0, **overrides})
+
+
+def make_project(server, root: Path, *, monitors: int = 1, translator: bool = False,
+                 suite: str = "X25519"):
+    """A coordinator and members enrolled through the library; returns the vaults."""
+    from sync import enroll
+
+    coord = new_vault(root, "coord", "Coord-1")
+    enroll.create_project(coord, server.url, "Projet", server.bootstrap_token, suite=suite,
+                          settings=fast_settings())
+    members = []
+    roles = ["monitor"] * monitors + (["translator"] if translator else [])
+    for n, role in enumerate(roles):
+        invite = root / f"invite-{n}.json"
+        enroll.create_invite(coord, role, invite, settings=fast_settings())
+        vault = new_vault(root, f"member-{n}", f"{role.title()}-{n}")
+        enroll.join(vault, invite, settings=fast_settings())
+        members.append(vault)
+    return coord, members
+
+
+def point_to(vault, url: str) -> None:
+    """Make a profile talk to ``url`` (a cutting proxy in front of the server)."""
+    vault.conn.execute("UPDATE membership SET server_url = ?", (url,))
+
+
+def incidents(vault, n: int, prefix: str = "Incident") -> list[str]:
+    return vault.records.add_many("incident", [
+        {"title": f"{prefix} {i}", "occurred_on": "2024-01-02", "event_type": "looting",
+         "description": "Des boutiques pillées. " * 20} for i in range(n)])
