@@ -15,9 +15,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fieldapp import APP_ID, APP_NAME, __version__, i18n
 from fieldapp.i18n import _
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QLockFile
 
 INSTANCE_LOCK = "instance.lock"
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
@@ -28,7 +32,7 @@ def instance_lock_path(profile_dir: Path) -> Path:
     return Path(profile_dir).expanduser().parent / INSTANCE_LOCK
 
 
-def acquire_instance_lock(profile_dir: Path):  # -> QLockFile | None
+def acquire_instance_lock(profile_dir: Path) -> QLockFile | None:
     """The held lock, or None when another fieldapp already runs on this profile."""
     from PySide6.QtCore import QLockFile
 
