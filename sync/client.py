@@ -61,6 +61,7 @@ class Report:
     received: int = 0
     quarantined: int = 0
     attachments_received: int = 0
+    attachments_waiting: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
     deferred: int = 0
@@ -69,7 +70,8 @@ class Report:
 
     @property
     def complete(self) -> bool:
-        return self.pending == 0 and self.failed == 0 and self.pulled
+        return (self.pending == 0 and self.failed == 0 and self.pulled
+                and self.attachments_waiting == 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete}
@@ -175,6 +177,8 @@ class SyncClient:
             self.report.failed -= int(self.conn.execute(
                 "SELECT count(*) FROM outbox WHERE kind = 'media' AND state = 'failed'"
             ).fetchone()[0])
+        if not self.text_only:
+            self.report.attachments_waiting = len(flows.waiting_attachments(self.conn))
         reasons = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT reason FROM outbox WHERE state != 'sent' AND reason IS NOT NULL "  # noqa: S608
             + ("AND kind != 'media' " if self.text_only else "") + "LIMIT 10")]

@@ -116,3 +116,22 @@ def test_server_killed_and_restarted_mid_sync(sqlite_server, tmp_path: Path) -> 
         assert sorted(r[0] for r in coord.conn.execute("SELECT id FROM record")) == sorted(ids)
     finally:
         restarted.stop()
+
+
+def test_random_cuts_during_upload_and_download(sqlite_server, tmp_path: Path) -> None:
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    rid = incidents(mon, 1)[0]
+    document = tmp_path / "notes.pdf"
+    document.write_bytes(b"%PDF-1.4\n" + os.urandom(1024 * 1024) + b"\n%%EOF\n")
+    att = attachments.attach(mon, rid, document)
+    rng = random.Random(99)
+    with CutProxy(sqlite_server.port, cut=lambda n: rng.randint(20_000, 300_000)) as proxy:
+        point_to(mon, proxy.url)
+        point_to(coord, proxy.url)
+        report = _sync_until_complete(mon, chunk_size=64 * 1024)
+        assert report is not None and report.complete, report
+        report = _sync_until_complete(coord)
+        assert report is not None and report.complete, report
+        assert proxy.cuts >= 3
+    assert b"".join(attachments.read(coord, att)) == document.read_bytes()
+    assert coord.conn.execute("SELECT count(*) FROM attachment").fetchone()[0] == 1
