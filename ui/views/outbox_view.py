@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import threading
 from typing import Any
 
@@ -53,6 +54,20 @@ def sync_available() -> bool:
     return client is not None and callable(getattr(client, "sync", None))
 
 
+UNREACHABLE = ("ServerUnreachable", "TLSPinMismatch")
+
+
+def server_reached(report: Any) -> bool:
+    """False when the report says the link failed (the client reports rather than raises
+    a failing link, so what was sent before it failed is still counted)."""
+    reasons = getattr(report, "reasons", None) or []
+    return not any(str(r).startswith(UNREACHABLE) for r in reasons)
+
+
+def sync_succeeded(report: Any) -> bool:
+    return server_reached(report) and bool(getattr(report, "pulled", True))
+
+
 def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
              cancel: threading.Event, job: Any = None) -> Any:
     """Worker (net lane): one sync on a connection of its own, so saving records is never
@@ -63,9 +78,15 @@ def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
     try:
         own = dataclasses.replace(vault, conn=conn)
         settings = transport.Settings(cancel=cancel)
+        # The same tuning variables as `fieldapp sync` (tests use them for quick retries).
+        if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
+            settings.backoff = float(os.environ["FIELDAPP_SYNC_BACKOFF"])
+        if os.environ.get("FIELDAPP_SYNC_ATTEMPTS"):
+            settings.attempts = max(1, int(os.environ["FIELDAPP_SYNC_ATTEMPTS"]))
         report = client.sync(own, settings=settings, text_only=text_only, budget=budget,
                              on_progress=job.report if job is not None else None)
-        own.set_setting(LAST_SYNC_KEY, audit.now())
+        if sync_succeeded(report):
+            own.set_setting(LAST_SYNC_KEY, audit.now())
         return report
     finally:
         conn.close()
@@ -213,15 +234,23 @@ class SyncPanel(QWidget):
             self.phase.setText(phase)
 
     def _synced(self, report: Any) -> None:
-        self.failures = 0
-        self.banner.hide()
-        self.phase.setText(_("Sync finished: {sent} sent, {received} received, {pending} "
-                             "still waiting.").format(
-            sent=getattr(report, "sent", 0), received=getattr(report, "received", 0),
-            pending=getattr(report, "pending", 0)))
+        counts = {"sent": getattr(report, "sent", 0),
+                  "received": getattr(report, "received", 0),
+                  "pending": getattr(report, "pending", 0)}
+        reached = server_reached(report)
+        if reached:
+            self.failures = 0
+            self.banner.hide()
+            self.phase.setText(_("Sync finished: {sent} sent, {received} received, "
+                                 "{pending} still waiting.").format(**counts))
+        else:
+            self.failures += 1
+            self.show_unreachable()
+            self.phase.setText(_("The server could not be reached: {sent} sent, {pending} "
+                                 "still waiting here, safe.").format(**counts))
         self._ended()
         self.refresh()
-        self.sync_finished.emit(True)
+        self.sync_finished.emit(sync_succeeded(report))
 
     def _sync_failed(self, exc: BaseException) -> None:
         name = type(exc).__name__
@@ -229,7 +258,7 @@ class SyncPanel(QWidget):
             self.phase.setText(_("Sync stopped; what was sent is kept, the rest waits."))
         else:
             self.phase.setText(user_message(exc))
-        if name in ("ServerUnreachable", "TLSPinMismatch") or isinstance(exc, OSError):
+        if name in UNREACHABLE or isinstance(exc, OSError):
             self.failures += 1
             self.show_unreachable()
         self._ended()
