@@ -59,7 +59,7 @@ def test_too_many_attempts_shows_the_wait(qtbot, ops, existing_profile) -> None:
     assert "Too many wrong attempts" in window.error.text()
     assert "seconds" in window.error.text()
     assert not window.unlock_button.isEnabled()
-    qtbot.waitUntil(window.unlock_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(window.unlock_button.isEnabled, timeout=20_000)
 
 
 def test_recovery_key_then_new_passphrase(qtbot, ops, existing_profile) -> None:
