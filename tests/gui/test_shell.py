@@ -195,3 +195,19 @@ def test_excepthook_logs_no_sensitive_text(qtbot, tmp_path, monkeypatch) -> None
     assert box is not None
     assert box.text() == "Unexpected error (ValueError); nothing was lost."
     assert secret not in box.text()
+
+
+def test_panic_shortcut_from_the_keyboard(qtbot, shell_factory, existing_profile) -> None:
+    folder, _key = existing_profile
+    shell = _unlocked_shell(qtbot, shell_factory, folder)
+    main = shell.main_window
+    main.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=5000)
+    with qtbot.waitSignal(shell.controller.locked, timeout=5000):
+        qtbot.keyClick(main, Qt.Key.Key_L,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert shell.controller.vault is None
+    assert shell.panic_dialog is not None
+    qtbot.keyClick(shell.panic_dialog, Qt.Key.Key_Escape)  # Escape keeps the data
+    qtbot.waitUntil(lambda: shell.panic_dialog is None)
+    assert Profile(folder).exists()
