@@ -11,7 +11,7 @@ Server part (this file's `ingest` and `wire_ratio`):
 
 Client parts (pull rate, slow-link proxy) may be added as further functions.
 
-    .venv/bin/python benchmarks/sync.py [--devices 50] [--per-device 40] [--quick]
+    .venv/bin/python benchmarks/sync.py [--devices 50] [--per-device 100] [--batch 10] [--quick]
 """
 
 from __future__ import annotations
@@ -188,8 +188,8 @@ def wire_ratio(records: int = 1000, photos: int = 20, photo_bytes: int = 400_000
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=50)
-    parser.add_argument("--per-device", type=int, default=40)
-    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--per-device", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="fewer envelopes")
     args = parser.parse_args()

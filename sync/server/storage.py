@@ -267,32 +267,57 @@ class Storage:
 
     def _commit_group(self, batches: list[list[dict[str, object]]]
                       ) -> list[list[StoredItem | KeyConflict]]:
+        """Store the items of several requests in one transaction, in order: one query
+        finds those already stored, one multi-row INSERT … RETURNING adds the rest."""
+        flat = [new for batch in batches for new in batch]
         with self.writing() as conn:
-            return [[self._put(conn, **new) for new in batch]  # type: ignore[arg-type]
-                    for batch in batches]
-
-    def _put(self, conn: Connection, *, type_: str, key: str, epoch_id: str, sender: str,
-             sha256: str, pushed_by: str, data: bytes,
-             recipients: tuple[str, ...] = ()) -> StoredItem | KeyConflict:
-        existing = self._item_by_key(conn, key)
-        if existing is not None:
-            return existing if existing.sha256 == sha256 else KeyConflict(existing)
-        at = now_ms()
-        seq = conn.execute(item.insert().values(
-            type=type_, key=key, epoch_id=epoch_id, sender=sender, sha256=sha256,
-            received_at=at, pushed_by=pushed_by, data=data)).inserted_primary_key[0]
-        if recipients:
-            conn.execute(epoch_recipient.insert(), [
-                {"epoch_id": epoch_id, "device_id": r} for r in recipients])
-        return StoredItem(int(seq), type_, key, sha256, at, True)
-
-    @staticmethod
-    def _item_by_key(conn: Connection, key: str) -> StoredItem | None:
-        row = conn.execute(select(item.c.seq, item.c.type, item.c.key, item.c.sha256,
-                                  item.c.received_at).where(item.c.key == key)).first()
-        if row is None:
-            return None
-        return StoredItem(row.seq, row.type, row.key, row.sha256, row.received_at, False)
+            found: dict[str, StoredItem] = {}
+            keys = list({str(n["key"]) for n in flat})
+            for start in range(0, len(keys), 500):
+                rows = conn.execute(select(
+                    item.c.seq, item.c.type, item.c.key, item.c.sha256, item.c.received_at
+                ).where(item.c.key.in_(keys[start:start + 500])))
+                for r in rows:
+                    found[r.key] = StoredItem(r.seq, r.type, r.key, r.sha256, r.received_at,
+                                              False)
+            at = now_ms()
+            fresh: list[dict[str, object]] = []
+            for n in flat:
+                key = str(n["key"])
+                if key not in found:
+                    found[key] = StoredItem(0, str(n["type_"]), key, str(n["sha256"]), at,
+                                            True)
+                    fresh.append(n)
+            if fresh:
+                returned = conn.execute(
+                    item.insert().returning(item.c.key, item.c.seq,
+                                            sort_by_parameter_order=True),
+                    [{"type": n["type_"], "key": n["key"], "epoch_id": n["epoch_id"],
+                      "sender": n["sender"], "sha256": n["sha256"], "received_at": at,
+                      "pushed_by": n["pushed_by"], "data": n["data"]} for n in fresh]).all()
+                for key, seq in returned:
+                    old = found[key]
+                    found[key] = StoredItem(int(seq), old.type, key, old.sha256, at, True)
+                recipients = [{"epoch_id": n["epoch_id"], "device_id": r} for n in fresh
+                              for r in n.get("recipients") or ()]  # type: ignore[attr-defined]
+                if recipients:
+                    conn.execute(epoch_recipient.insert(), recipients)
+        out: list[list[StoredItem | KeyConflict]] = []
+        first_use: set[str] = set()
+        for batch in batches:
+            answers: list[StoredItem | KeyConflict] = []
+            for n in batch:
+                stored = found[str(n["key"])]
+                if stored.sha256 != n["sha256"]:
+                    answers.append(KeyConflict(stored))
+                elif stored.created and stored.key not in first_use:
+                    first_use.add(stored.key)
+                    answers.append(stored)
+                else:  # already there, or sent twice in this group
+                    answers.append(StoredItem(stored.seq, stored.type, stored.key,
+                                              stored.sha256, stored.received_at, False))
+            out.append(answers)
+        return out
 
     def key_packet(self, epoch_id: str) -> tuple[str, bytes] | None:
         """(sender, packet bytes) of an epoch, or None."""
