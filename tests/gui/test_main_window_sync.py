@@ -20,7 +20,7 @@ def joined_profile(tmp_path: Path):
     try:
         coord = Person(tmp_path, "coord", "Coord-1")
         coord.ok("project", "create", "--server", server.url, "--name", "Gao 2024",
-                 "--bootstrap-token", server.bootstrap_token, "--suite", "X25519")
+                 f"--bootstrap-token={server.bootstrap_token}", "--suite", "X25519")
         invite = tmp_path / "monitor.invite"
         coord.ok("invite", "--role", "monitor", "--out", str(invite))
         monitor = Person(tmp_path, "monitor", "Sahel-7")
