@@ -67,12 +67,18 @@ class RecordTableModel(QAbstractTableModel):
         self._query = ""
         self._cache: dict[tuple[int, int], str] = {}
         self._detached = False
+        self._found = 0
 
     # --- configuration ----------------------------------------------------------------
     @property
     def total(self) -> int:
         """Records matching the filters (or search results found)."""
         return self._total
+
+    @property
+    def truncated(self) -> bool:
+        """True when a search found more than the rows shown (the user should refine)."""
+        return bool(self._query) and self._found >= SEARCH_LIMIT
 
     @property
     def query(self) -> str:
@@ -106,6 +112,7 @@ class RecordTableModel(QAbstractTableModel):
         self._cache.clear()
         if self._query:
             found = self._store.search(self._query, kind=self.kind, limit=SEARCH_LIMIT)
+            self._found = len(found)
             self._rows = [s for s in found if self._matches(s)]
             self._total = len(self._rows)
         else:

@@ -209,7 +209,10 @@ class RecordListPage(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
-        if self.model.query:
+        if self.model.truncated:
+            self.count_label.setText(_("At least {n} results: add a word to narrow them").format(
+                n=format_number(total)))
+        elif self.model.query:
             self.count_label.setText(ngettext("{n} result", "{n} results", total).format(
                 n=format_number(total)))
         else:
