@@ -42,7 +42,7 @@ def cmd_server(_ctx: object, args: argparse.Namespace) -> int:
                          burst=max(4.0, args.rate_limit * 4))
     except (ArgumentError, OperationalError):
         raise ServerStartFailed(reason="database") from None
-    except PermissionError:
+    except OSError:
         raise ServerStartFailed(reason="data folder") from None
     token = app.state.server.bootstrap_token
     if token:
