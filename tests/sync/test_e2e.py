@@ -17,7 +17,8 @@ TITLE = "Incendie du marché de Dialloubé"
 TITLE2 = "Enlèvement près de Boulkessi"
 
 
-def test_round_trip_review_translation_and_no_identity_leak(server, tmp_path: Path) -> None:
+def test_round_trip_review_translation_and_no_identity_leak(server, tmp_path: Path,
+                                                           request) -> None:
     coord = Person(tmp_path, "coord", "Coord-1")
     out = coord.ok("project", "create", "--server", server.url, "--name", "Mopti 2024",
                    "--bootstrap-token", server.bootstrap_token, "--suite", "X25519").out
@@ -97,6 +98,8 @@ def test_round_trip_review_translation_and_no_identity_leak(server, tmp_path: Pa
     markers = [s.encode() for s in (NAME, PHONE, WITNESS, NARRATIVE, TITLE, TITLE2,
                                     "Quelle heure exacte", "The armed men")]
     assert grep_tree(server.data_dir, markers) == []
+    if server.database_url:  # PostgreSQL: its data folder (tables and WAL) too
+        assert grep_tree(request.getfixturevalue("postgres").root, markers) == []
 
     # nothing duplicated anywhere after more syncs
     for person in (mon1, mon2, coord, trad):
