@@ -26,6 +26,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30.0
+# One pooled client for the tests: HTTP.get() & co. build a client (and a TLS context)
+# per call, which costs more than the request itself.
+HTTP = httpx.Client(timeout=30)
 
 
 def free_port() -> int:
@@ -90,7 +93,7 @@ def start_server(data_dir: Path, database_url: str | None = None,
         if proc.poll() is not None:
             raise RuntimeError(f"server exited {proc.returncode}: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(server.url + "/v1/health", timeout=1.0).status_code == 200:
+            if HTTP.get(server.url + "/v1/health", timeout=1.0).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
@@ -280,7 +283,7 @@ def register_project(server: ServerProcess, suite: str = "MLKEM768_X25519") -> E
     body = {"bootstrap_token": server.bootstrap_token, "project_id": str(uuid.uuid4()),
             "name": "Test project", "suite": suite, "project_sign_public": b64(os.urandom(32)),
             "device": coordinator.keys()}
-    answer = httpx.post(server.url + "/v1/projects", json=body, timeout=30)
+    answer = HTTP.post(server.url + "/v1/projects", json=body, timeout=30)
     assert answer.status_code == 201, answer.text
     return Enrolled(coordinator, answer.json()["token"], "coordinator")
 
@@ -288,11 +291,11 @@ def register_project(server: ServerProcess, suite: str = "MLKEM768_X25519") -> E
 def enroll(server: ServerProcess, coordinator: Enrolled, role: str,
            pseudonym: str = "Member") -> Enrolled:
     """Invite and join a new device with ``role``."""
-    invite = httpx.post(server.url + "/v1/invites", json={"role": role},
+    invite = HTTP.post(server.url + "/v1/invites", json={"role": role},
                         headers=coordinator.headers, timeout=30)
     assert invite.status_code == 201, invite.text
     device = Device.generate(coordinator.device.suite, pseudonym)
-    joined = httpx.post(server.url + "/v1/join", json={
+    joined = HTTP.post(server.url + "/v1/join", json={
         "invite_token": invite.json()["token"], "device": device.keys()}, timeout=30)
     assert joined.status_code == 201, joined.text
     return Enrolled(device, joined.json()["token"], role)

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from fieldapp.crypto import envelope as env
 from sync import protocol as p
 
-from .conftest import Device, Enrolled, Project, ServerProcess, enroll, register_project
+from .conftest import HTTP, Device, Enrolled, Project, ServerProcess, enroll, register_project
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -40,12 +40,12 @@ def put(server: ServerProcess, who: Enrolled, data: bytes) -> httpx.Response:
     else:
         h = env.parse_envelope(data)
         path = f"/v1/envelopes/{h.record_id}/{h.version_hash}/{h.section}"
-    return httpx.put(server.url + path, content=data, headers=who.headers, timeout=30)
+    return HTTP.put(server.url + path, content=data, headers=who.headers, timeout=30)
 
 
 def changes(server: ServerProcess, who: Enrolled, since: int = 0,
             limit: int = 500) -> tuple[list[tuple[int, bytes]], int, bool]:
-    answer = httpx.get(server.url + "/v1/changes", params={"since": since, "limit": limit},
+    answer = HTTP.get(server.url + "/v1/changes", params={"since": since, "limit": limit},
                        headers=who.headers, timeout=30)
     assert answer.status_code == 200, answer.text
     return (list(p.iter_changes(answer.content)), int(answer.headers[p.HEADER_NEXT]),
@@ -53,33 +53,33 @@ def changes(server: ServerProcess, who: Enrolled, since: int = 0,
 
 
 def server_key(server: ServerProcess) -> bytes:
-    return p.unb64(httpx.get(server.url + "/v1/server").json()["server_sign_public"])
+    return p.unb64(HTTP.get(server.url + "/v1/server").json()["server_sign_public"])
 
 
 # --- enrollment --------------------------------------------------------------------------
 def test_health_openapi_and_bootstrap_file(server: ServerProcess) -> None:
-    assert httpx.get(server.url + "/v1/health").json() == {"status": "ok", "protocol": 1}
-    spec = httpx.get(server.url + "/openapi.json").json()
+    assert HTTP.get(server.url + "/v1/health").json() == {"status": "ok", "protocol": 1}
+    spec = HTTP.get(server.url + "/openapi.json").json()
     assert "/v1/envelopes/{record_id}/{version_hash}/{section}" in spec["paths"]
     token_file = server.data_dir / "bootstrap-token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     assert (server.data_dir / "server-key").stat().st_mode & 0o777 == 0o600
     assert server.data_dir.stat().st_mode & 0o777 == 0o700
     assert server.bootstrap_token and server.bootstrap_token in server.log.read_text()
-    assert httpx.get(server.url + "/v1/server").json()["registered"] is False
+    assert HTTP.get(server.url + "/v1/server").json()["registered"] is False
 
 
 def test_bootstrap_token_registers_once(server: ServerProcess) -> None:
     coordinator = register_project(server)
     assert not (server.data_dir / "bootstrap-token").exists()
     again = Device.generate(pseudonym="Coord-2")
-    answer = httpx.post(server.url + "/v1/projects", json={
+    answer = HTTP.post(server.url + "/v1/projects", json={
         "bootstrap_token": server.bootstrap_token, "project_id": str(uuid.uuid4()),
         "name": "Second", "suite": "MLKEM768_X25519",
         "project_sign_public": p.b64(os.urandom(32)), "device": again.keys()})
     assert answer.status_code == 403
     assert answer.json()["code"] == "bootstrap_used"
-    info = httpx.get(server.url + "/v1/project", headers=coordinator.headers).json()
+    info = HTTP.get(server.url + "/v1/project", headers=coordinator.headers).json()
     assert [c["device_id"] for c in info["coordinators"]] == [coordinator.device.device_id]
     # the token stays out of the server's log after registration too
     assert server.bootstrap_token not in server.restart().log.read_text().split(
@@ -91,10 +91,10 @@ def test_wrong_bootstrap_token_and_bad_keys_refused(server: ServerProcess) -> No
     body = {"bootstrap_token": "x" * 43, "project_id": str(uuid.uuid4()), "name": "P",
             "suite": "MLKEM768_X25519", "project_sign_public": p.b64(os.urandom(32)),
             "device": device.keys()}
-    assert httpx.post(server.url + "/v1/projects", json=body).status_code == 403
+    assert HTTP.post(server.url + "/v1/projects", json=body).status_code == 403
     forged = dict(device.keys(), device_id="0" * 16)
     body.update(bootstrap_token=server.bootstrap_token, device=forged)
-    answer = httpx.post(server.url + "/v1/projects", json=body)
+    answer = HTTP.post(server.url + "/v1/projects", json=body)
     assert answer.status_code == 400 and answer.json()["code"] == "bad_device_id"
     # the failed attempts did not consume the token
     register_project(server)
@@ -112,25 +112,25 @@ def test_invite_expiry_reuse_and_roles(server: ServerProcess) -> None:
     coordinator = register_project(server)
     monitor = enroll(server, coordinator, "monitor")
     # only coordinators invite
-    answer = httpx.post(server.url + "/v1/invites", json={"role": "monitor"},
+    answer = HTTP.post(server.url + "/v1/invites", json={"role": "monitor"},
                         headers=monitor.headers)
     assert answer.status_code == 403
-    invite = httpx.post(server.url + "/v1/invites", json={"role": "translator"},
+    invite = HTTP.post(server.url + "/v1/invites", json={"role": "translator"},
                         headers=coordinator.headers).json()
     first = Device.generate(pseudonym="T1")
-    ok = httpx.post(server.url + "/v1/join", json={"invite_token": invite["token"],
+    ok = HTTP.post(server.url + "/v1/join", json={"invite_token": invite["token"],
                                                    "device": first.keys()})
     assert ok.status_code == 201 and ok.json()["role"] == "translator"
-    reused = httpx.post(server.url + "/v1/join", json={
+    reused = HTTP.post(server.url + "/v1/join", json={
         "invite_token": invite["token"], "device": Device.generate().keys()})
     assert reused.status_code == 403 and reused.json()["code"] == "invite_invalid"
-    late = httpx.post(server.url + "/v1/invites", json={"role": "monitor"},
+    late = HTTP.post(server.url + "/v1/invites", json={"role": "monitor"},
                       headers=coordinator.headers).json()
     _expire_invites(server)
-    expired = httpx.post(server.url + "/v1/join", json={
+    expired = HTTP.post(server.url + "/v1/join", json={
         "invite_token": late["token"], "device": Device.generate().keys()})
     assert expired.status_code == 410 and expired.json()["code"] == "invite_expired"
-    unknown = httpx.post(server.url + "/v1/join", json={
+    unknown = HTTP.post(server.url + "/v1/join", json={
         "invite_token": "A" * 43, "device": Device.generate().keys()})
     assert unknown.status_code == 403
 
@@ -139,36 +139,36 @@ def test_revoked_device_refused_everywhere(project: Project) -> None:
     s, coord, monitor = project.server, project.coordinator, project.monitor
     epoch = new_epoch(monitor, coord)
     assert put(s, monitor, epoch.packet).status_code == 201
-    answer = httpx.post(f"{s.url}/v1/devices/{monitor.device.device_id}/revoke",
+    answer = HTTP.post(f"{s.url}/v1/devices/{monitor.device.device_id}/revoke",
                         headers=project.monitor2.headers)
     assert answer.status_code == 403  # a monitor cannot revoke
-    answer = httpx.post(f"{s.url}/v1/devices/{monitor.device.device_id}/revoke",
+    answer = HTTP.post(f"{s.url}/v1/devices/{monitor.device.device_id}/revoke",
                         headers=coord.headers)
     assert answer.status_code == 200 and answer.json()["revoked_at"]
     for method, path in (("GET", "/v1/changes"), ("GET", "/v1/directory"),
                          ("GET", "/v1/project"), ("POST", "/v1/push"),
                          ("POST", "/v1/uploads")):
-        refused = httpx.request(method, s.url + path, headers=monitor.headers)
+        refused = HTTP.request(method, s.url + path, headers=monitor.headers)
         assert refused.status_code == 401, path
         assert refused.json()["code"] == "revoked"
     assert put(s, monitor, seal(epoch, monitor)).status_code == 401
     # relayed by someone else, its envelopes are refused too
     relayed = put(s, coord, seal(epoch, monitor))
     assert relayed.status_code == 403 and relayed.json()["code"] == "sender_revoked"
-    directory = httpx.get(s.url + "/v1/directory", headers=coord.headers).json()
+    directory = HTTP.get(s.url + "/v1/directory", headers=coord.headers).json()
     assert monitor.device.device_id not in {d["device_id"] for d in directory["devices"]}
-    listed = httpx.get(s.url + "/v1/devices", headers=coord.headers).json()["devices"]
+    listed = HTTP.get(s.url + "/v1/devices", headers=coord.headers).json()["devices"]
     assert any(d["device_id"] == monitor.device.device_id and d["revoked_at"]
                for d in listed)
 
 
 def test_directory_shows_monitors_only_coordinators(project: Project) -> None:
     s = project.server
-    seen = httpx.get(s.url + "/v1/directory", headers=project.monitor.headers).json()
+    seen = HTTP.get(s.url + "/v1/directory", headers=project.monitor.headers).json()
     ids = {d["device_id"] for d in seen["devices"]}
     assert ids == {project.coordinator.device.device_id, project.monitor.device.device_id}
-    assert httpx.get(s.url + "/v1/devices", headers=project.monitor.headers).status_code == 403
-    everyone = httpx.get(s.url + "/v1/directory", headers=project.coordinator.headers).json()
+    assert HTTP.get(s.url + "/v1/devices", headers=project.monitor.headers).status_code == 403
+    everyone = HTTP.get(s.url + "/v1/directory", headers=project.coordinator.headers).json()
     assert len(everyone["devices"]) == 4
 
 
@@ -206,7 +206,7 @@ def test_path_must_match_header_and_key_packet_first(project: Project) -> None:
     early = put(s, monitor, item)
     assert early.status_code == 409 and early.json()["code"] == "unknown_epoch"
     put(s, monitor, epoch.packet)
-    wrong = httpx.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
+    wrong = HTTP.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
                       content=item, headers=monitor.headers)
     assert wrong.status_code == 400 and wrong.json()["code"] == "key_mismatch"
     assert put(s, monitor, item).status_code == 201
@@ -218,20 +218,20 @@ def test_batch_push_duplicates_and_reordering(project: Project) -> None:
     items = [seal(epoch, monitor, f"record {i}".encode()) for i in range(5)]
     # reordered: envelopes before their key packet are rejected, not lost
     body = p.frame_items([items[0], epoch.packet, items[1], items[1], items[2]])
-    answer = httpx.post(s.url + "/v1/push", content=body, headers=monitor.headers)
+    answer = HTTP.post(s.url + "/v1/push", content=body, headers=monitor.headers)
     assert answer.status_code == 200
     results = p.PushResults.model_validate(answer.json()).results
     assert [r.status for r in results] == ["rejected", "stored", "stored", "duplicate",
                                            "stored"]
     assert results[0].code == "unknown_epoch"
     assert results[2].receipt == results[3].receipt
-    again = httpx.post(s.url + "/v1/push", content=p.frame_items(items + [epoch.packet]),
+    again = HTTP.post(s.url + "/v1/push", content=p.frame_items(items + [epoch.packet]),
                        headers=monitor.headers)
     statuses = [r.status for r in p.PushResults.model_validate(again.json()).results]
     assert statuses == ["stored", "duplicate", "duplicate", "stored", "stored", "duplicate"]
     got, _next, _more = changes(s, project.coordinator)
     assert sorted(data for _seq, data in got) == sorted(items + [epoch.packet])
-    broken = httpx.post(s.url + "/v1/push", content=b"\x00\x00\x10\x00abc",
+    broken = HTTP.post(s.url + "/v1/push", content=b"\x00\x00\x10\x00abc",
                         headers=monitor.headers)
     assert broken.status_code == 400 and broken.json()["code"] == "bad_framing"
 
@@ -248,11 +248,11 @@ def test_tampered_truncated_and_forged_items_refused(project: Project) -> None:
     for position, (status, code) in expected.items():  # suite, epoch, vh, nonce, ct, sig
         bad = bytearray(item)
         bad[position] ^= 0x01
-        answer = httpx.put(path, content=bytes(bad), headers=monitor.headers)
+        answer = HTTP.put(path, content=bytes(bad), headers=monitor.headers)
         assert (answer.status_code, answer.json()["code"]) == (status, code), position
         if position >= 67:  # also at the path its (tampered) header names
             assert put(s, monitor, bytes(bad)).json()["code"] == "bad_signature"
-    cut = httpx.put(s.url + "/v1/envelopes/{}/{}/{}".format(*env.parse_envelope(item).key),
+    cut = HTTP.put(s.url + "/v1/envelopes/{}/{}/{}".format(*env.parse_envelope(item).key),
                     content=item[:100], headers=monitor.headers)
     assert cut.status_code == 400
     # signed by another device under the monitor's epoch
@@ -309,7 +309,7 @@ def test_changes_feed_is_filtered_per_device(project: Project) -> None:
     assert len(page) == 2 and more
     rest, _n, more = changes(s, coord, since=nxt, limit=10)
     assert [d for _s, d in page + rest] == pushed and not more
-    bad = httpx.get(s.url + "/v1/changes", params={"since": -1}, headers=coord.headers)
+    bad = HTTP.get(s.url + "/v1/changes", params={"since": -1}, headers=coord.headers)
     assert bad.status_code == 400
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from fieldapp.crypto import envelope as env
 from sync import protocol as p
 
-from .conftest import Project, ServerProcess, enroll, register_project, start_server
+from .conftest import HTTP, Project, ServerProcess, enroll, register_project, start_server
 from .test_server import changes, new_epoch, put, seal, server_key
 
 pytestmark = pytest.mark.timeout(180)
@@ -38,14 +38,14 @@ def test_oversize_bodies_get_413(project: Project) -> None:
     s, mon = project.server, project.monitor
     epoch = new_epoch(mon, project.coordinator)
     put(s, mon, epoch.packet)
-    big = httpx.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
+    big = HTTP.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
                     content=b"\x01" * (p.MAX_ENVELOPE + 2048), headers=mon.headers)
     assert big.status_code == 413 and big.json()["code"] == "too_large"
-    json_bomb = httpx.post(s.url + "/v1/invites", content=b"{" + b" " * (p.MAX_JSON_BODY + 1),
+    json_bomb = HTTP.post(s.url + "/v1/invites", content=b"{" + b" " * (p.MAX_JSON_BODY + 1),
                            headers={**project.coordinator.headers,
                                     "Content-Type": "application/json"})
     assert json_bomb.status_code == 413
-    push = httpx.post(s.url + "/v1/push", content=b"\x00" * (p.MAX_PUSH_BODY + 1),
+    push = HTTP.post(s.url + "/v1/push", content=b"\x00" * (p.MAX_PUSH_BODY + 1),
                       headers=mon.headers)
     assert push.status_code == 413
 
@@ -53,21 +53,21 @@ def test_oversize_bodies_get_413(project: Project) -> None:
         for _ in range(40):
             yield b"\x00" * (64 << 10)
 
-    streamed = httpx.post(s.url + "/v1/join", content=chunks(),
+    streamed = HTTP.post(s.url + "/v1/join", content=chunks(),
                           headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413
-    huge = httpx.post(s.url + "/v1/uploads", headers={
+    huge = HTTP.post(s.url + "/v1/uploads", headers={
         **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(p.MAX_ATTACHMENT + 1),
         "Upload-Metadata": p.tus_metadata({"sha256": "a" * 64, "epoch": epoch.epoch_id})})
     assert huge.status_code == 413
-    assert httpx.get(s.url + "/v1/health").status_code == 200
+    assert HTTP.get(s.url + "/v1/health").status_code == 200
 
 
 def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
     s = start_server(tmp_path / "data", extra=("--rate-limit", "1"))
     try:
         coord = register_project(s)
-        codes = [httpx.get(s.url + "/v1/directory", headers=coord.headers)
+        codes = [HTTP.get(s.url + "/v1/directory", headers=coord.headers)
                  for _ in range(12)]
         limited = [r for r in codes if r.status_code == 429]
         assert limited, [r.status_code for r in codes]
@@ -93,7 +93,7 @@ def test_path_traversal_in_ids_is_refused(project: Project) -> None:
                              ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{bad}/narrative"),
                              ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/{bad}"),
                              ("POST", f"/v1/devices/{bad}/revoke")):
-            answer = httpx.request(method, s.url + path, content=b"x",
+            answer = HTTP.request(method, s.url + path, content=b"x",
                                    headers={**coord.headers, "Tus-Resumable": "1.0.0",
                                             "Content-Type": "application/offset+octet-stream",
                                             "Upload-Offset": "0"})
@@ -101,12 +101,12 @@ def test_path_traversal_in_ids_is_refused(project: Project) -> None:
     epoch = new_epoch(mon, coord)
     put(s, mon, epoch.packet)
     for bad in ("../../../tmp/evil", "a" * 63 + "/", "../server-key"):
-        answer = httpx.post(s.url + "/v1/uploads", headers={
+        answer = HTTP.post(s.url + "/v1/uploads", headers={
             **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": "10",
             "Upload-Metadata": p.tus_metadata({"sha256": bad, "epoch": epoch.epoch_id})})
         assert answer.status_code == 400
     assert files_under(s.data_dir) - before <= {s.data_dir / "server.db-journal"}
-    assert httpx.get(s.url + "/v1/health").status_code == 200
+    assert HTTP.get(s.url + "/v1/health").status_code == 200
 
 
 # --- malformed bodies -----------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_malformed_bodies_get_4xx_and_server_keeps_serving(project: Project) -> 
 # --- uploads ----------------------------------------------------------------------------------
 def _create_upload(s: ServerProcess, who, blob: bytes, epoch_id: str) -> str:
     sha = hashlib.sha256(blob).hexdigest()
-    answer = httpx.post(s.url + "/v1/uploads", headers={
+    answer = HTTP.post(s.url + "/v1/uploads", headers={
         **who.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(blob)),
         "Upload-Metadata": p.tus_metadata({"sha256": sha, "epoch": epoch_id})})
     assert answer.status_code == 201, answer.text
@@ -165,7 +165,7 @@ def _create_upload(s: ServerProcess, who, blob: bytes, epoch_id: str) -> str:
 
 def _patch(s: ServerProcess, who, sha: str, offset: int, chunk: bytes,
            checksum: str | None = None) -> httpx.Response:
-    return httpx.patch(f"{s.url}/v1/uploads/{sha}", content=chunk, headers={
+    return HTTP.patch(f"{s.url}/v1/uploads/{sha}", content=chunk, headers={
         **who.headers, "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
         "Content-Type": "application/offset+octet-stream",
         "Upload-Checksum": checksum or p.checksum_header(chunk)})
@@ -190,7 +190,7 @@ def test_resumable_upload_cut_midway_then_resumed(project: Project) -> None:
     chunk = 256 << 10
     assert _patch(s, mon, sha, 0, blob[:chunk]).headers["Upload-Offset"] == str(chunk)
     _cut_patch(s, mon, sha, chunk, blob[chunk:2 * chunk])
-    head = httpx.head(f"{s.url}/v1/uploads/{sha}", headers={**mon.headers,
+    head = HTTP.head(f"{s.url}/v1/uploads/{sha}", headers={**mon.headers,
                                                             "Tus-Resumable": "1.0.0"})
     assert head.status_code == 200 and head.headers["Upload-Offset"] == str(chunk)
     assert head.headers["Upload-Length"] == str(len(blob))
@@ -206,16 +206,16 @@ def test_resumable_upload_cut_midway_then_resumed(project: Project) -> None:
         offset = int(answer.headers["Upload-Offset"])
     receipt = p.Receipt.model_validate_json(base64.b64decode(answer.headers["Upload-Receipt"]))
     assert receipt.item == "blob" and receipt.sha256 == sha and receipt.verify(server_key(s))
-    got = httpx.get(f"{s.url}/v1/blobs/{sha}", headers=coord.headers)
+    got = HTTP.get(f"{s.url}/v1/blobs/{sha}", headers=coord.headers)
     assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == sha
-    ranged = httpx.get(f"{s.url}/v1/blobs/{sha}",
+    ranged = HTTP.get(f"{s.url}/v1/blobs/{sha}",
                        headers={**coord.headers, "Range": "bytes=500000-"})
     assert ranged.status_code == 206 and ranged.content == blob[500000:]
     # others than the epoch's recipients do not get it
-    assert httpx.get(f"{s.url}/v1/blobs/{sha}",
+    assert HTTP.get(f"{s.url}/v1/blobs/{sha}",
                      headers=project.monitor2.headers).status_code == 404
     assert (s.data_dir / "blobs" / sha).stat().st_mode & 0o777 == 0o600
-    again = httpx.post(s.url + "/v1/uploads", headers={
+    again = HTTP.post(s.url + "/v1/uploads", headers={
         **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(blob)),
         "Upload-Metadata": p.tus_metadata({"sha256": sha, "epoch": epoch.epoch_id})})
     assert again.status_code == 200  # already complete: nothing to send
@@ -231,7 +231,7 @@ def test_upload_whose_bytes_do_not_match_its_hash_is_reset(project: Project) -> 
     assert answer.status_code == 460 and answer.json()["code"] == "blob_checksum"
     assert answer.headers["Upload-Offset"] == "0"
     assert _patch(s, mon, sha, 0, blob).status_code == 204
-    assert httpx.patch(f"{s.url}/v1/uploads/{sha}", content=b"x", headers={
+    assert HTTP.patch(f"{s.url}/v1/uploads/{sha}", content=b"x", headers={
         **mon.headers, "Upload-Offset": "0", "Content-Type": "text/plain"}).status_code == 415
     done = _patch(s, mon, sha, 1000, b"x")
     assert done.status_code == 409 and done.json()["code"] == "complete"
@@ -325,7 +325,7 @@ def test_sigkill_mid_push_loses_nothing_acknowledged(project: Project) -> None:
         statuses: dict[str, str] = {}
         for start in range(0, len(items), 60):
             part = items[start:start + 60]
-            answer = httpx.post(restarted.url + "/v1/push", content=p.frame_items(part),
+            answer = HTTP.post(restarted.url + "/v1/push", content=p.frame_items(part),
                                 headers=mon.headers, timeout=30)
             for data, result in zip(part, answer.json()["results"], strict=True):
                 statuses[hashlib.sha256(data).hexdigest()] = result["status"]
@@ -335,3 +335,38 @@ def test_sigkill_mid_push_loses_nothing_acknowledged(project: Project) -> None:
         assert len(got) == len(items) + 1
     finally:
         restarted.stop()
+
+
+def test_two_hundred_devices_push_at_once(server: ServerProcess) -> None:
+    coord = register_project(server)
+    devices = [enroll(server, coord, "monitor", f"M{i}") for i in range(200)]
+    work = []
+    for who in devices:
+        epoch = new_epoch(who, coord)
+        work.append((who, [epoch.packet] + [seal(epoch, who, os.urandom(64))
+                                            for _ in range(5)]))
+    failures: list[str] = []
+
+    def push(who, items: list[bytes]) -> None:
+        try:
+            answer = HTTP.post(server.url + "/v1/push", content=p.frame_items(items),
+                                headers=who.headers, timeout=60)
+            statuses = [r["status"] for r in answer.json()["results"]]
+            if statuses != ["stored"] * len(items):
+                failures.append(f"{answer.status_code} {statuses}")
+        except httpx.HTTPError as exc:
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=push, args=w) for w in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert failures == []
+    got, _next, _more = changes(server, coord, limit=1000)
+    more = changes(server, coord, since=got[-1][0], limit=1000)[0]
+    everything = [d for _s, d in got + more]
+    assert len(everything) == 200 * 6 == len(set(everything))
+    seqs = [s for s, _d in got + more]
+    assert seqs == sorted(seqs)
+    assert HTTP.get(server.url + "/v1/health").status_code == 200
