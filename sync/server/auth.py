@@ -26,8 +26,12 @@ BOOTSTRAP_FILE = "bootstrap-token"
 
 
 def new_token() -> str:
-    """A fresh random bearer token (43 URL-safe characters)."""
-    return secrets.token_urlsafe(32)
+    """A fresh random bearer token (43 URL-safe characters, never starting with "-" so
+    that it can follow a command-line option)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if token[0].isalnum():
+            return token
 
 
 def token_hash(token: str) -> str:
