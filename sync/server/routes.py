@@ -237,9 +237,12 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
         sha, epoch_id = meta.get("sha256", ""), meta.get("epoch", "")
         if not _HEX64.fullmatch(sha) or not _HEX32.fullmatch(epoch_id):
             raise ApiError(400, "bad_metadata", "sha256 and epoch are required.", _TUS)
-        if server.storage.key_packet(epoch_id) is None:
+        found = server.storage.key_packet(epoch_id)
+        if found is None:
             raise ApiError(409, "unknown_epoch", "Push the key packet of this epoch first.",
                            _TUS)
+        if found[0] != who.device_id and not server.may_read_epoch(who, epoch_id):
+            raise ApiError(403, "forbidden", "This device is not part of that epoch.", _TUS)
         location = {**_TUS, "Location": f"/v1/uploads/{sha}"}
         existing = server.storage.blob(sha)
         if existing is not None:

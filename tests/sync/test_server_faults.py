@@ -211,9 +211,13 @@ def test_resumable_upload_cut_midway_then_resumed(project: Project) -> None:
     ranged = HTTP.get(f"{s.url}/v1/blobs/{sha}",
                        headers={**coord.headers, "Range": "bytes=500000-"})
     assert ranged.status_code == 206 and ranged.content == blob[500000:]
-    # others than the epoch's recipients do not get it
+    # others than the epoch's recipients do not get it, nor can they upload under it
     assert HTTP.get(f"{s.url}/v1/blobs/{sha}",
                      headers=project.monitor2.headers).status_code == 404
+    intruder = HTTP.post(s.url + "/v1/uploads", headers={
+        **project.monitor2.headers, "Tus-Resumable": "1.0.0", "Upload-Length": "10",
+        "Upload-Metadata": p.tus_metadata({"sha256": "e" * 64, "epoch": epoch.epoch_id})})
+    assert intruder.status_code == 403
     assert (s.data_dir / "blobs" / sha).stat().st_mode & 0o777 == 0o600
     again = HTTP.post(s.url + "/v1/uploads", headers={
         **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(blob)),
