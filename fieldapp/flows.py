@@ -11,8 +11,9 @@ record is then in conflict (view ``conflict``), never silently overwritten. An i
 does not fit raises `ItemRejected` and changes nothing; the client quarantines it.
 
 Who receives what (`audience`): coordinators receive everything; the author's device
-receives reviews of its records; a translator receives only the narrative fields of the
-records assigned to it, re-sealed by the coordinator, and never an identity section.
+receives reviews of its records (not its own items back); a translator receives only the
+narrative fields of the records assigned to it, re-sealed by the coordinator, and never an
+identity section.
 """
 
 from __future__ import annotations
@@ -188,9 +189,9 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
     if member.is_coordinator:
         ids.add(member.device_id)
     kind = item.get("type")
-    if kind in ("version", "attachment", "translation") and item.get("kind") != "identity":
-        ids.add(member.device_id)  # the author reads it back (feedback, second laptop)
-    elif kind == "review":
+    # The author keeps its own items locally: sealing them to itself too would only make
+    # the server send them back down a slow link.
+    if kind == "review":
         origin = conn.execute("SELECT device_id FROM record_origin WHERE record_id = ?",
                               (item.get("record_id"),)).fetchone()
         if origin:
@@ -385,7 +386,12 @@ def _apply_version(conn: Connection, item: Mapping[str, Any], sender: str,
         "origin) VALUES (?, ?, ?, ?, ?, ?, ?, 'remote')",
         (digest, record_id, parent, kind, author, created_at,
          json.dumps(body, ensure_ascii=False, sort_keys=True)))
-    _choose_head(conn, record_id)
+    if existing:
+        _choose_head(conn, record_id)
+    elif kind != "identity":
+        rowid = conn.execute("SELECT rowid FROM record WHERE id = ?", (record_id,)).fetchone()[0]
+        conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
+                     (rowid, title, search_text(body)))
     for target in item.get("links") or []:
         if isinstance(target, str) and model.ID_RE.match(target):
             conn.execute("INSERT OR IGNORE INTO link (from_id, to_id, role) "
@@ -562,7 +568,7 @@ def pending(conn: Connection, *, text_only: bool = False) -> list[tuple[int, str
 def mark_sent(conn: Connection, outbox_id: int, receipt: Mapping[str, Any] | None,
               actor: str) -> None:
     """An item the server confirmed: state sent, its receipt stored and audited."""
-    with transaction(conn):
+    with atomic(conn):
         row = conn.execute("SELECT kind, ref, record_id FROM outbox WHERE id = ?",
                            (outbox_id,)).fetchone()
         conn.execute("UPDATE outbox SET state = 'sent', reason = NULL, receipt = ?, "
@@ -576,7 +582,7 @@ def mark_sent(conn: Connection, outbox_id: int, receipt: Mapping[str, Any] | Non
 
 def mark_failed(conn: Connection, outbox_id: int, reason: str, *, final: bool = False) -> None:
     """Another failed attempt; ``final`` makes the state 'failed' (else it stays pending)."""
-    with transaction(conn):
+    with atomic(conn):
         conn.execute("UPDATE outbox SET attempts = attempts + 1, reason = ?, "
                      "state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
                      (reason[:300], int(final), outbox_id))

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,13 +40,14 @@ from fieldapp.profile import Vault
 from fieldapp.records import transaction
 
 from . import protocol as p
-from .enroll import refresh_directory, transport_for
+from .enroll import DIRECTORY_SETTING, refresh_directory, transport_for
 from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled
 from .keyring import Keyring
 from .transport import Settings, Transport
 
 CHUNK = 256 * 1024
-BATCH_BYTES = 192 * 1024
+BATCH_BYTES = 1024 * 1024
+DIRECTORY_MAX_AGE = 600.0
 MIN_BATCH = 2048
 PAGE = 500
 Progress = Callable[[int, int, str], None]
@@ -134,9 +136,7 @@ class SyncClient:
         that fails is reported (reasons), not raised; a revoked device raises."""
         try:
             try:
-                refresh_directory(self.vault, self.transport)
-                self.member = membership(self.conn)
-                self.keys.member = self.member
+                self.refresh_directory()
             except ServerUnreachable as exc:
                 self.report.reasons.append(_reason(exc))
             self.push()
@@ -156,6 +156,20 @@ class SyncClient:
                 self.report.bytes_received = self._transport.bytes_received
             self.close()
         return self.report
+
+    def refresh_directory(self, *, force: bool = False) -> None:
+        """Ask the server for the devices we may encrypt to; monitors and translators at
+        most every `DIRECTORY_MAX_AGE` seconds (a round trip on a slow link), coordinators
+        every time (they assign to newly joined translators)."""
+        last = float(self.vault.setting(DIRECTORY_SETTING, "0") or 0)
+        fresh = 0 <= time.time() - last < DIRECTORY_MAX_AGE
+        if not force and fresh and not self.member.is_coordinator:
+            return
+        refresh_directory(self.vault, self.transport)
+        with transaction(self.conn):
+            self.vault.set_setting(DIRECTORY_SETTING, str(time.time()))
+        self.member = membership(self.conn)
+        self.keys.member = self.member
 
     def _revoked(self) -> None:
         with transaction(self.conn):
@@ -295,6 +309,11 @@ class SyncClient:
             return None
         results = p.PushResults.model_validate(answer.json()).results
         by_index = {r.index: r for r in results}
+        with transaction(self.conn):  # one commit for the whole batch's receipts
+            return self._record_results(packets, batch, by_index)
+
+    def _record_results(self, packets: list[bytes], batch: list[tuple[int, bytes]],
+                        by_index: dict[int, p.PushResult]) -> int:
         sent = 0
         for n, (oid, _b) in enumerate(batch, start=len(packets)):
             result = by_index.get(n)
@@ -469,7 +488,7 @@ class SyncClient:
                     continue
                 if self.keys.sign_public(sender) is None:
                     try:
-                        refresh_directory(self.vault, self.transport)
+                        self.refresh_directory(force=True)
                     except (ServerUnreachable, ServerRefused):
                         pass
                     return

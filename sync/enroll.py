@@ -48,6 +48,7 @@ from .errors import AlreadyJoined, BadInvite, InviteRefused, ServerRefused
 from .transport import Settings, Transport
 
 INVITE_FORMAT = "fieldapp-invite-1"
+DIRECTORY_SETTING = "sync_directory_at"
 
 
 def _b64(data: bytes) -> str:
@@ -84,6 +85,8 @@ def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
     save_membership(vault.conn, member)
     for peer in coordinators:
         save_peer(vault.conn, project.project_id, peer)
+    # the coordinators just came with the invite: no need to ask again at the first sync
+    vault.set_setting(DIRECTORY_SETTING, str(time.time()))
     return member
 
 
