@@ -104,11 +104,18 @@ class Server:
                 raise ApiError(401, "revoked", "This device was revoked.")
             who = auth.Caller(str(row["device_id"]), str(row["role"]))
             self._callers[digest] = who
+        self.check_rate(who)
+        return who
+
+    def known_caller(self, digest: str) -> auth.Caller | None:
+        """The cached caller of a token hash (revocation clears the cache)."""
+        return self._callers.get(digest)
+
+    def check_rate(self, who: auth.Caller) -> None:
         wait = self.limiter.check(who.device_id)
         if wait:
             raise ApiError(429, "rate_limited", "Too many requests.",
                            {"Retry-After": str(wait)})
-        return who
 
     def forget_device(self, device_id: str) -> None:
         self._devices.pop(device_id, None)
@@ -333,10 +340,17 @@ def _install_handlers(app: FastAPI) -> None:
         return error_response(500, "internal", "Internal error; nothing was stored.")
 
 
-def caller_dependency(request: Request) -> auth.Caller:
-    """FastAPI dependency: the authenticated, active, not rate-limited device."""
+async def caller_dependency(request: Request) -> auth.Caller:
+    """FastAPI dependency: the authenticated, active, not rate-limited device. Known
+    tokens are answered from memory, on the event loop; others need the database."""
     server: Server = request.app.state.server
-    return server.caller(request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    if header and header.startswith("Bearer "):
+        who = server.known_caller(auth.token_hash(header[7:].strip()))
+        if who is not None:
+            server.check_rate(who)
+            return who
+    return await run_in_threadpool(server.caller, header)
 
 
 AUTH = Depends(caller_dependency)
