@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,36 @@ def backoff_delay(attempt: int, base: float, ceiling: float) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
+def normalise_pin(pin: str) -> str:
+    """A certificate pin as 64 lower-case hex characters (colons and case ignored)."""
+    return pin.strip().lower().replace(":", "")
+
+
+class PinnedContext(ssl.SSLContext):
+    """TLS that trusts exactly one certificate, by the SHA-256 of its DER bytes, checked
+    right after the handshake — before any request (or token) is sent. Field servers often
+    have self-signed certificates; the pin from the invite is the trust."""
+
+    pin = ""
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
+        sock = super().wrap_socket(*args, **kwargs)
+        der = sock.getpeercert(binary_form=True)
+        if der is None or hashlib.sha256(der).hexdigest() != self.pin:
+            sock.close()
+            raise TLSPinMismatch()
+        return sock
+
+
+def pinned_context(pin: str) -> PinnedContext:
+    context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the pin below is the verification
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.pin = normalise_pin(pin)
+    return context
+
+
 def _error_code(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -60,8 +91,9 @@ class Transport:
         self.token = token
         self.settings = settings or Settings()
         s = self.settings
+        verify: ssl.SSLContext | bool = pinned_context(s.tls_pin) if s.tls_pin else True
         self.client = httpx.Client(
-            base_url=self.base_url, proxy=s.proxy, trust_env=False,
+            base_url=self.base_url, proxy=s.proxy, trust_env=False, verify=verify,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             headers={"User-Agent": "fieldapp"})
         self.bytes_sent = 0
@@ -85,16 +117,6 @@ class Transport:
         if self.settings.cancel.wait(seconds):
             raise SyncCancelled()
 
-    def _check_pin(self, response: httpx.Response) -> None:
-        pin = self.settings.tls_pin
-        if not pin or response.url.scheme != "https":
-            return
-        stream = response.extensions.get("network_stream")
-        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        if der is None or hashlib.sha256(der).hexdigest() != pin.lower().replace(":", ""):
-            raise TLSPinMismatch()
-
     def request(self, method: str, path: str, *, content: bytes | None = None,
                 json: Any = None, headers: Mapping[str, str] | None = None,
                 params: Mapping[str, Any] | None = None, auth: bool = True,
@@ -112,7 +134,6 @@ class Transport:
             try:
                 response = self.client.request(method, path, content=content, json=json,
                                                headers=all_headers, params=params)
-                self._check_pin(response)
             except httpx.TransportError as exc:
                 reason = type(exc).__name__
             else:
