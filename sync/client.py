@@ -142,6 +142,7 @@ class SyncClient:
             self.push()
             try:
                 self.pull()
+                self.retry_quarantined()
                 if not self.text_only:
                     self.fetch_attachments()
             except ServerUnreachable as exc:
@@ -477,6 +478,33 @@ class SyncClient:
                     "(?, ?, datetime('now')) ON CONFLICT (project_id) DO UPDATE SET "
                     "seq = max(seq, excluded.seq), updated_at = excluded.updated_at",
                     (self.member.project_id, next_since))
+
+    def retry_quarantined(self, limit: int = 500) -> int:
+        """Try again the items put aside only because a key or a sender was not known yet
+        (a key packet from a device that joined after our last directory refresh, and the
+        envelopes of its epoch). Forged items fail again and stay aside."""
+        rows = self.conn.execute(
+            "SELECT id, seq, envelope FROM quarantine WHERE source IN ('server', 'bundle') "
+            "AND (reason LIKE 'UnknownEpoch%' OR reason LIKE 'EnvelopeBadSignature%') "
+            "ORDER BY substr(envelope, 1, 1) DESC, seq, id LIMIT ?", (limit,)).fetchall()
+        if not rows:
+            return 0
+        recovered = 0
+        for row_id, _seq, data in rows:
+            data = bytes(data)
+            with transaction(self.conn):
+                self.conn.execute("SAVEPOINT again")
+                try:
+                    self._apply_one(data)
+                except (envelope.EnvelopeError, ItemRejected, ValueError, KeyError,
+                        TypeError):
+                    self.conn.execute("ROLLBACK TO again")
+                    self.conn.execute("RELEASE again")
+                    continue
+                self.conn.execute("RELEASE again")
+                self.conn.execute("DELETE FROM quarantine WHERE id = ?", (row_id,))
+                recovered += 1
+        return recovered
 
     def _ensure_senders(self, frames: list[tuple[int, bytes]]) -> None:
         """Refresh the directory once if a key packet comes from a device not known yet."""

@@ -147,3 +147,21 @@ def test_concurrent_edits_arrive_as_a_conflict_never_overwritten(sqlite_server,
                               (rid,)).fetchone()[0] == 1
     titles = {v.body["title"] for v in coord.records.history(rid)}
     assert {"Titre du coordinateur", "Titre du moniteur"} <= titles
+
+
+def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
+                                                                tmp_path: Path) -> None:
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    ids = incidents(mon, 3)
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    frames = _frames(coord)
+    packets = [f for f in frames if f[1][0] == 2]
+    envelopes = [f for f in frames if f[1][0] == 1]
+    client = SyncClient(coord, settings=fast_settings())
+    client.apply_frames(envelopes, None, source="server")  # reordered: keys come later
+    assert client.report.quarantined == 3
+    client.apply_frames(packets, None, source="server")
+    assert client.retry_quarantined() == 3
+    assert coord.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    assert sorted(r[0] for r in coord.conn.execute("SELECT id FROM record")) == sorted(ids)
+    client.close()

@@ -55,3 +55,22 @@ def test_conflict_view_lists_versions_sharing_a_parent(tmp_path: Path) -> None:
     rows = conn.execute("SELECT record_id, parent FROM conflict").fetchall()
     assert rows == [(rid, head)]
     conn.close()
+
+
+def test_v2_database_upgrades_to_v3(tmp_path: Path) -> None:
+    path, backups = tmp_path / "vault-0.db", tmp_path / "backups"
+    key = secrets.token_bytes(32)
+    conn = db.connect(path, key, create=True)
+    assert db.migrate(conn, path, backups, target=2) == 2
+    conn.execute("INSERT INTO outbox (kind, ref, created_at) VALUES ('version', 'h', 'now')")
+    conn.close()
+    conn = db.connect(path, key)
+    assert db.migrate(conn, path, backups) == db.latest_version() >= 3
+    assert (backups / "vault-0.v2.db").is_file()
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
+    conn.execute("INSERT INTO bundle_ack (sha256, sender, kind, ack, created_at) "
+                 "VALUES ('s', 'd', 'device', '{}', 'now')")
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master "
+                                          "WHERE type = 'index'")}
+    assert "version_parent" in indexes
+    conn.close()
