@@ -223,6 +223,9 @@ class Server:
         try:
             if data[0] == env.TYPE_KEY_PACKET:
                 packet = env.parse_key_packet(data)
+                known = pending.get(packet.epoch_id) or self._epochs.get(packet.epoch_id)
+                if known is not None and known[0] != packet.sender:
+                    raise ApiError(409, "conflict", "This epoch belongs to another sender.")
                 sender = self._active_sender(packet.sender)
                 env.verify_key_packet(data, bytes(sender["sign_public"]))
                 if packet.suite != self._project_suite():

@@ -280,10 +280,15 @@ class Storage:
                 for r in rows:
                     found[r.key] = StoredItem(r.seq, r.type, r.key, r.sha256, r.received_at,
                                               False)
+            senders = self._epoch_senders(conn, flat)
             at = now_ms()
             fresh: list[dict[str, object]] = []
+            misrouted: set[int] = set()
             for n in flat:
                 key = str(n["key"])
+                if n["type_"] == "envelope" and senders.get(str(n["epoch_id"])) != n["sender"]:
+                    misrouted.add(id(n))  # its epoch belongs to another sender
+                    continue
                 if key not in found:
                     found[key] = StoredItem(0, str(n["type_"]), key, str(n["sha256"]), at,
                                             True)
@@ -307,6 +312,10 @@ class Storage:
         for batch in batches:
             answers: list[StoredItem | KeyConflict] = []
             for n in batch:
+                if id(n) in misrouted:
+                    answers.append(KeyConflict(StoredItem(
+                        0, "keypacket", "keypacket/" + str(n["epoch_id"]), "", 0, False)))
+                    continue
                 stored = found[str(n["key"])]
                 if stored.sha256 != n["sha256"]:
                     answers.append(KeyConflict(stored))
@@ -318,6 +327,22 @@ class Storage:
                                               stored.sha256, stored.received_at, False))
             out.append(answers)
         return out
+
+    @staticmethod
+    def _epoch_senders(conn: Connection, flat: list[dict[str, object]]) -> dict[str, str]:
+        """Sender of each epoch the envelopes in ``flat`` use: the stored key packet's,
+        else that of the first key packet for it in ``flat``."""
+        wanted = list({"keypacket/" + str(n["epoch_id"]) for n in flat
+                       if n["type_"] == "envelope"})
+        senders: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            for r in conn.execute(select(item.c.epoch_id, item.c.sender).where(
+                    item.c.key.in_(wanted[start:start + 500]))):
+                senders[r.epoch_id] = r.sender
+        for n in flat:
+            if n["type_"] == "keypacket":
+                senders.setdefault(str(n["epoch_id"]), str(n["sender"]))
+        return senders
 
     def key_packet(self, epoch_id: str) -> tuple[str, bytes] | None:
         """(sender, packet bytes) of an epoch, or None."""

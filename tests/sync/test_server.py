@@ -324,3 +324,27 @@ def test_receipts_verify_and_sequences_increase(project: Project) -> None:
         assert abs(receipt.received_at - time.time() * 1000) < 60_000
         seqs.append(receipt.seq)
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_an_epoch_id_cannot_be_hijacked_by_another_sender(project: Project) -> None:
+    """A device reuses the epoch id of someone else's epoch, with its own signed key
+    packet and envelopes in one batch: nothing of it is stored or routed."""
+    s, mon, thief, coord = project.server, project.monitor, project.monitor2, project.coordinator
+    epoch = new_epoch(mon, coord)
+    assert put(s, mon, epoch.packet).status_code == 201
+    fake = env.new_epoch(thief.device.device_id, thief.device,
+                         {coord.device.device_id: coord.device.kem_public},
+                         "MLKEM768_X25519", epoch_id=bytes.fromhex(epoch.epoch_id))
+    spam = seal(fake, thief, b"spam")
+    expected = {"warm": ["rejected", "rejected"], "cold": ["conflict", "conflict"]}
+    server = s
+    for caches in ("warm", "cold"):  # the server's caches know the epoch, then not
+        if caches == "cold":
+            server = s.restart()
+        answer = HTTP.post(server.url + "/v1/push", content=p.frame_items([fake.packet, spam]),
+                           headers=thief.headers)
+        results = p.PushResults.model_validate(answer.json()).results
+        assert [r.status for r in results] == expected[caches]
+        got, _next, _more = changes(server, coord)
+        assert [d for _s, d in got] == [epoch.packet]
+    server.stop()
