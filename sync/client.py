@@ -626,6 +626,13 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def start_demo_server(vault: Vault) -> Any:
+    """The demo's embedded server on 127.0.0.1 (see sync.demo); `stop()` it at exit."""
+    from .demo import start_demo_server as start
+
+    return start(vault)
+
+
 def sync(vault: Vault, **options: Any) -> Report:
     """One sync of ``vault`` (see `SyncClient` for the options)."""
     client = SyncClient(vault, **options)
@@ -635,4 +642,4 @@ def sync(vault: Vault, **options: Any) -> Report:
         client.close()
 
 
-__all__ = ["CHUNK", "Report", "SyncCancelled", "SyncClient", "sync"]
+__all__ = ["CHUNK", "Report", "SyncCancelled", "SyncClient", "start_demo_server", "sync"]

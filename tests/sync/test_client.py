@@ -165,3 +165,18 @@ def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
     assert coord.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
     assert sorted(r[0] for r in coord.conn.execute("SELECT id FROM record")) == sorted(ids)
     client.close()
+
+
+def test_demo_server_registers_the_demo_profile_and_stops_clean(tmp_path: Path) -> None:
+    from sync.client import start_demo_server
+
+    vault = new_vault(tmp_path, "demo", "Demo-Moniteur")
+    incidents(vault, 2)
+    server = start_demo_server(vault)
+    try:
+        assert membership(vault.conn).role == "coordinator"
+        assert SyncClient(vault, settings=fast_settings()).sync().complete
+    finally:
+        server.stop()
+    assert not server.folder.exists()
+    assert server.process.poll() is not None

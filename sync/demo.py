@@ -1,0 +1,80 @@
+"""The demo's embedded sync server: a `fieldapp server` process on 127.0.0.1 with a
+throw-away data folder, and the demo profile registered as the project's coordinator, so
+the Outbox and sync can be tried without any network."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from fieldapp.fsutil import shred_tree
+from fieldapp.membership import is_joined
+from fieldapp.profile import Vault
+
+from . import enroll
+from .errors import ServerUnreachable
+
+STARTUP_SECONDS = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    """A running demo server; `stop()` ends it and removes its data."""
+
+    url: str
+    folder: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shred_tree(self.folder)
+
+
+def start_demo_server(vault: Vault) -> DemoServer:
+    """Start the server on a free loopback port; register ``vault`` as coordinator of a
+    demo project when it has none yet. `ServerUnreachable` when it does not come up."""
+    folder = Path(tempfile.mkdtemp(prefix="fieldapp-demo-server-"))
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "fieldapp.cli", "server", "--data", str(folder / "data"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = DemoServer(f"http://127.0.0.1:{port}", folder, process)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise ServerUnreachable(reason="demo server did not start")
+        try:
+            if httpx.get(server.url + "/v1/health", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    token_file = folder / "data" / "bootstrap-token"
+    if not is_joined(vault.conn) and token_file.exists():
+        try:
+            enroll.create_project(vault, server.url, "Démo", token_file.read_text().strip())
+        except Exception:
+            server.stop()
+            raise
+    return server
