@@ -143,8 +143,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
                              who: auth.Caller = AUTH) -> Response:
         valid(_HEX32, epoch_id, "epoch")
         data = await request.body()
-        stored, receipt = await run_in_threadpool(server.ingest, data, who,
-                                                  "keypacket/" + epoch_id)
+        stored, receipt = await server.ingest(data, who, "keypacket/" + epoch_id)
         return _receipt_response(stored.created, receipt)
 
     @app.put("/v1/envelopes/{record_id}/{version_hash}/{section}", response_model=p.Receipt,
@@ -157,8 +156,8 @@ def _install_items(app: FastAPI, server: Server) -> None:
         if section not in _SECTIONS:
             raise ApiError(404, "not_found", "No such section.")
         data = await request.body()
-        stored, receipt = await run_in_threadpool(
-            server.ingest, data, who, f"envelope/{record_id}/{version_hash}/{section}")
+        stored, receipt = await server.ingest(
+            data, who, f"envelope/{record_id}/{version_hash}/{section}")
         return _receipt_response(stored.created, receipt)
 
     @app.post("/v1/push", response_model=p.PushResults, openapi_extra=_OCTETS)
@@ -168,7 +167,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
             items = list(p.iter_items(data))
         except ValueError:
             raise ApiError(400, "bad_framing", "The push body is not framed items.") from None
-        return await run_in_threadpool(_push_all, server, items, who)
+        return await _push_all(server, items, who)
 
     @app.get("/v1/changes", responses={200: {"content": {"application/octet-stream": {}}}})
     def changes(since: int = 0, limit: int = 500, who: auth.Caller = AUTH) -> Response:
@@ -190,8 +189,8 @@ def _install_items(app: FastAPI, server: Server) -> None:
                                  "Cache-Control": "no-store"})
 
 
-def _push_all(server: Server, items: list[bytes], who: auth.Caller) -> p.PushResults:
-    """Verify every item, then store the valid ones in one transaction."""
+def _verify_all(server: Server, items: list[bytes]
+                ) -> tuple[list[p.PushResult | None], list[tuple[int, NewItem]]]:
     results: list[p.PushResult | None] = []
     valid_items: list[tuple[int, NewItem]] = []
     pending: dict[str, tuple[str, str]] = {}
@@ -201,7 +200,14 @@ def _push_all(server: Server, items: list[bytes], who: auth.Caller) -> p.PushRes
             results.append(None)
         except ApiError as exc:
             results.append(p.PushResult(index=index, status="rejected", code=exc.code))
-    stored = server.store([item for _i, item in valid_items], who) if valid_items else []
+    return results, valid_items
+
+
+async def _push_all(server: Server, items: list[bytes], who: auth.Caller) -> p.PushResults:
+    """Verify every item (in a worker thread), then store the valid ones together."""
+    results, valid_items = await run_in_threadpool(_verify_all, server, items)
+    stored = (await server.store_async([item for _i, item in valid_items], who)
+              if valid_items else [])
     for (index, _item), outcome in zip(valid_items, stored, strict=True):
         if isinstance(outcome, KeyConflict):
             results[index] = p.PushResult(index=index, status="conflict", code="conflict")

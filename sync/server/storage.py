@@ -13,6 +13,7 @@ reader never skips an item that commits later with a smaller sequence.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
@@ -179,15 +180,33 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, items: list[dict[str, object]]) -> list[StoredItem | KeyConflict]:
+    def _ensure_thread(self) -> None:
         with self._start_lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="group-commit",
                                                 daemon=True)
                 self._thread.start()
+
+    def submit(self, items: list[dict[str, object]]) -> list[StoredItem | KeyConflict]:
+        """Queue ``items`` and block until their group is committed."""
+        self._ensure_thread()
         pending = _Pending(items)
         self._queue.put(pending)
         pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    async def submit_async(self, items: list[dict[str, object]]
+                           ) -> list[StoredItem | KeyConflict]:
+        """Queue ``items``; resume the calling coroutine once their group is committed
+        (no thread is held while waiting)."""
+        self._ensure_thread()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        pending = _Pending(items, lambda: loop.call_soon_threadsafe(_settle, future))
+        self._queue.put(pending)
+        await future
         if pending.error is not None:
             raise pending.error
         return pending.result
@@ -212,12 +231,21 @@ class GroupCommit:
                         g.error = exc
             for g in group:
                 g.done.set()
+                if g.notify is not None:
+                    g.notify()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _Pending:
-    def __init__(self, items: list[dict[str, object]]) -> None:
+    def __init__(self, items: list[dict[str, object]],
+                 notify: Callable[[], object] | None = None) -> None:
         self.items = items
         self.done = threading.Event()
+        self.notify = notify
         self.result: list[StoredItem | KeyConflict] = []
         self.error: Exception | None = None
 
@@ -264,6 +292,11 @@ class Storage:
         are. Concurrent callers are group-committed: one transaction and one fsync for
         all the requests waiting, each answered only after the commit."""
         return self._group.submit(items)
+
+    async def put_items_async(self, items: list[dict[str, object]]
+                              ) -> list[StoredItem | KeyConflict]:
+        """`put_items` for coroutines: waits for the group commit without a thread."""
+        return await self._group.submit_async(items)
 
     def _commit_group(self, batches: list[list[dict[str, object]]]
                       ) -> list[list[StoredItem | KeyConflict]]:
