@@ -9,7 +9,6 @@ device private key. Nothing here logs tokens, bodies or record ids.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import re
@@ -397,8 +396,4 @@ def valid(pattern: re.Pattern[str], value: str, what: str) -> str:
     return value
 
 
-async def read_body(request: Request) -> bytes:
-    return await request.body()
-
-
-__all__ = ["ApiError", "Server", "create_app", "run_in_threadpool", "base64"]
+__all__ = ["AUTH", "ApiError", "NewItem", "Server", "create_app", "valid"]
