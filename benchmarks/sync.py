@@ -6,6 +6,8 @@ Server part (this file's `ingest` and `wire_ratio`):
   and on PostgreSQL (a throwaway cluster); prints envelopes/s and p50/p99 request latency,
   one PUT per envelope and batched ``POST /v1/push``. Targets: ≥ 1,000 envelopes/s,
   p99 < 500 ms.
+* pull: a coordinator reads 10,000 envelopes from the changes feed, then verifies and
+  decrypts them; records/s of each step.
 * wire: 1,000 records (hybrid suite, identity sections for a third of them) plus 20 photo
   blobs; prints wire bytes ÷ compressed payload. Target ≤ 1.10.
 
@@ -147,6 +149,58 @@ def ingest(backend: str, devices: int, per_device: int, batch: int) -> dict[str,
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# --- pull ---------------------------------------------------------------------------------
+def pull(records: int = 10_000) -> dict[str, float]:
+    """A coordinator reading ``records`` envelopes from the changes feed (SQLite), then
+    verifying and decrypting them all (open_envelope): the server's share and the
+    envelope's share of a pull, without the client's local database."""
+    tmp = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
+    try:
+        server = start_server(tmp / "data", extra=("--rate-limit", "0"))
+        try:
+            coord = register_project(server, SUITE)
+            monitor = enroll(server, coord, "monitor", "Bench")
+            epoch = env.new_epoch(monitor.device.device_id, monitor.device, {
+                monitor.device.device_id: monitor.device.kem_public,
+                coord.device.device_id: coord.device.kem_public}, SUITE)
+            source = incidents(records, seed=3)
+            items = [epoch.packet] + [
+                env.seal(epoch, monitor.device, record_id=str(uuid.uuid4()),
+                         version_hash=hashlib.sha256(os.urandom(8)).hexdigest(),
+                         section="narrative", kind="incident",
+                         payload=json.dumps(next(source)).encode())
+                for _ in range(records)]
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                for first in range(0, len(items), 500):
+                    client.post("/v1/push", content=p.frame_items(items[first:first + 500]),
+                                headers=monitor.headers).raise_for_status()
+                t0 = time.perf_counter()
+                got: list[bytes] = []
+                since, more = 0, True
+                while more:
+                    answer = client.get("/v1/changes", params={"since": since, "limit": 1000},
+                                        headers=coord.headers)
+                    got += [d for _s, d in p.iter_changes(answer.content)]
+                    since = int(answer.headers[p.HEADER_NEXT])
+                    more = answer.headers[p.HEADER_MORE] == "1"
+                fetch = time.perf_counter() - t0
+        finally:
+            server.stop()
+        t0 = time.perf_counter()
+        mine = env.open_key_packet(got[0], device_id=coord.device.device_id,
+                                   device=coord.device,
+                                   sender_sign_public=monitor.device.sign_public)
+        keys = {monitor.device.device_id: monitor.device.sign_public}
+        for data in got[1:]:
+            env.open_envelope(data, epochs={mine.epoch_id: mine}, sign_keys=keys)
+        opening = time.perf_counter() - t0
+        return {"records": records, "fetch_rate": records / fetch,
+                "open_rate": records / opening,
+                "both_rate": records / (fetch + opening)}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # --- wire bytes -----------------------------------------------------------------------------
 def wire_ratio(records: int = 1000, photos: int = 20, photo_bytes: int = 400_000,
                coordinators: int = 2) -> dict[str, float]:
@@ -200,6 +254,10 @@ def main() -> int:
           f"{w['records_compressed']:,} compressed = {w['records_ratio']:.3f} "
           f"(envelope overhead {w['per_envelope_overhead']} B); with {w['photos']} photos: "
           f"{w['total_ratio']:.3f}  (target ≤ 1.10)")
+    r = pull(1000 if args.quick else 10_000)
+    print(f"pull: {int(r['records'])} records: feed {r['fetch_rate']:.0f}/s, verify+decrypt "
+          f"{r['open_rate']:.0f}/s, together {r['both_rate']:.0f} records/s "
+          "(without the client's local commit; target ≥ 1000/s end to end)")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
         for batch in (1, args.batch):
