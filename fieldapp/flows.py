@@ -184,8 +184,7 @@ def narrative(conn: Connection, record_id: str) -> dict[str, Any]:
 def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> list[str]:
     """Device ids an item is sealed for (always the coordinators, never a translator
     unless it is the assignee of an assignment, never anyone for an identity but them)."""
-    ids = {p.device_id for p in member.coordinators}
-    ids |= {p.device_id for p in peers(conn, role="coordinator")}
+    ids = {p.device_id for p in member.coordinators}  # trusted: invite or signed list
     if member.is_coordinator:
         ids.add(member.device_id)
     kind = item.get("type")
@@ -198,6 +197,8 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
             ids.add(origin[0])
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
+    elif kind == "coordinators":  # the signed list goes to every active device
+        ids |= {p.device_id for p in peers(conn)}
     return sorted(ids)
 
 

@@ -48,6 +48,7 @@ from .transport import Settings, Transport
 CHUNK = 256 * 1024
 BATCH_BYTES = 1024 * 1024
 DIRECTORY_MAX_AGE = 600.0
+PUBLISHED_SETTING = "sync_coordinators_published"
 MIN_BATCH = 2048
 PAGE = 500
 Progress = Callable[[int, int, str], None]
@@ -137,6 +138,7 @@ class SyncClient:
         try:
             try:
                 self.refresh_directory()
+                self.publish_coordinators()
             except ServerUnreachable as exc:
                 self.report.reasons.append(_reason(exc))
             self.push()
@@ -171,6 +173,33 @@ class SyncClient:
             self.vault.set_setting(DIRECTORY_SETTING, str(time.time()))
         self.member = membership(self.conn)
         self.keys.member = self.member
+
+    def publish_coordinators(self) -> bool:
+        """On the device holding the project key: when the coordinators or the devices
+        changed, send every device the list of coordinators signed with that key (how a
+        monitor learns of a coordinator who joined after it)."""
+        from .enroll import signed_coordinator_list
+
+        if not self.member.is_coordinator:
+            return False
+        item = signed_coordinator_list(self.vault)
+        if item is None:
+            return False
+        audience = flows.audience(self.conn, self.member, item)
+        digest = flows.item_hash({"c": item["coordinators"], "to": audience})
+        if self.vault.setting(PUBLISHED_SETTING) == digest:
+            return False
+        with transaction(self.conn):
+            sealed, epoch = self.keys.seal_item(item)
+        body = p.frame_items([epoch.packet, sealed])
+        answer = self.transport.request("POST", f"{p.API}/push", content=body,
+                                        headers={"Content-Type": "application/octet-stream"})
+        results = p.PushResults.model_validate(answer.json()).results
+        if not all(r.status in ("stored", "duplicate") for r in results):
+            return False
+        with transaction(self.conn):
+            self.vault.set_setting(PUBLISHED_SETTING, digest)
+        return True
 
     def _revoked(self) -> None:
         with transaction(self.conn):
@@ -526,6 +555,14 @@ class SyncClient:
             self.keys.accept_key_packet(data)
             return
         sender, item = self.keys.open_item(data)
+        if item["type"] == "coordinators":
+            from .enroll import apply_coordinator_list
+
+            if sender != self.member.device_id and not self.member.is_coordinator:
+                apply_coordinator_list(self.vault, item)
+                self.member = membership(self.conn)
+                self.keys.member = self.member
+            return
         if flows.apply_item(self.conn, item, sender=sender,
                             project_id=self.member.project_id,
                             actor=self.vault.pseudonym) and sender != self.member.device_id:

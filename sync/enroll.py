@@ -229,7 +229,12 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
 
 
 def refresh_directory(vault: Vault, transport: Transport) -> list[Peer]:
-    """Fetch the devices this device may encrypt to (coordinators see all, revoked too)."""
+    """Fetch the devices this device may encrypt to (coordinators see all, revoked too).
+
+    Only a coordinator takes new coordinators from the server's word; monitors and
+    translators trust the coordinators of their invite and of lists signed with the
+    project key (`apply_coordinator_list`), so a malicious server cannot slip its own key
+    in among the recipients of their records."""
     member = membership(vault.conn)
     if member.is_coordinator:
         answer = transport.request("GET", f"{p.API}/devices")
@@ -242,14 +247,63 @@ def refresh_directory(vault: Vault, transport: Transport) -> list[Peer]:
         for peer in found:
             save_peer(vault.conn, member.project_id, peer)
         coordinators = {c.device_id: c for c in member.coordinators}
-        for peer in found:
-            if peer.role == "coordinator" and peer.device_id not in coordinators:
-                coordinators[peer.device_id] = peer
-        member.coordinators = [c for c in coordinators.values()
-                               if not any(f.device_id == c.device_id and f.revoked
-                                          for f in found)]
+        if member.is_coordinator:
+            for peer in found:
+                if peer.role == "coordinator" and peer.device_id not in coordinators:
+                    coordinators[peer.device_id] = peer
+        revoked = {f.device_id for f in found if f.revoked}
+        member.coordinators = [c for c in coordinators.values() if c.device_id not in revoked]
         save_membership(vault.conn, member)
     return found
+
+
+COORDINATORS_AT = "sync_coordinators_at"
+
+
+def coordinator_list_message(project_id: str, coordinators: list[dict[str, Any]],
+                             at: int) -> bytes:
+    """The bytes the project key signs in a list of coordinators."""
+    return canonical({"project_id": project_id, "coordinators": coordinators, "at": at})
+
+
+def signed_coordinator_list(vault: Vault) -> dict[str, Any] | None:
+    """The current coordinators, signed with the project key (None without the key)."""
+    member = membership(vault.conn)
+    keys = project_keys(vault.conn, member.project_id)
+    if keys is None:
+        return None
+    listed = sorted((c.to_dict() for c in member.coordinators),
+                    key=lambda c: c["device_id"])
+    at = int(time.time() * 1000)
+    signature = keys.sign(coordinator_list_message(member.project_id, listed, at))
+    return {"type": "coordinators", "record_id": member.project_id, "coordinators": listed,
+            "at": at, "signature": _b64(signature)}
+
+
+def apply_coordinator_list(vault: Vault, item: dict[str, Any]) -> bool:
+    """Adopt a list of coordinators signed with the project key, newer than the last one
+    (inside the caller's transaction); False when it is older, forged or not ours."""
+    member = membership(vault.conn)
+    try:
+        listed = list(item["coordinators"])
+        at = int(item["at"])
+        signature = p.unb64(str(item["signature"]))
+        public = p.unb64(member.project_sign_public)
+        peers = [Peer.from_dict(c) for c in listed]
+    except (KeyError, TypeError, ValueError):
+        return False
+    if not verify_ed25519(public, signature,
+                          coordinator_list_message(member.project_id, listed, at)):
+        return False
+    if at <= int(vault.setting(COORDINATORS_AT, "0") or 0) or not peers or any(
+            c.public.key_id != c.device_id for c in peers):
+        return False
+    member.coordinators = [c for c in peers if not c.revoked]
+    save_membership(vault.conn, member)
+    for peer in peers:
+        save_peer(vault.conn, member.project_id, peer)
+    vault.set_setting(COORDINATORS_AT, str(at))
+    return True
 
 
 def list_devices(vault: Vault, settings: Settings | None = None) -> list[Peer]:

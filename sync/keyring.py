@@ -22,7 +22,8 @@ from fieldapp.membership import Membership, peers
 from fieldapp.store.db import Connection
 
 SECTION_OF = {"version": "record", "attachment": "attachment", "review": "review",
-              "translation": "translation", "assignment": "assignment"}
+              "translation": "translation", "assignment": "assignment",
+              "coordinators": "note"}
 
 
 class Keyring:
@@ -51,6 +52,8 @@ class Keyring:
         for p in self.member.coordinators:
             if p.device_id == device_id:
                 return p.public.sign_public
+        if not self.member.is_coordinator:
+            return None  # monitors and translators hear from trusted coordinators only
         for p in peers(self.conn, include_revoked=True):
             if p.device_id == device_id:
                 return p.public.sign_public

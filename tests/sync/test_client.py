@@ -180,3 +180,49 @@ def test_demo_server_registers_the_demo_profile_and_stops_clean(tmp_path: Path) 
         server.stop()
     assert not server.folder.exists()
     assert server.process.poll() is not None
+
+
+def test_a_later_coordinator_reaches_monitors_only_through_the_signed_list(
+        sqlite_server, tmp_path: Path) -> None:
+    from fieldapp.crypto.keys import DeviceIdentity
+    from fieldapp.membership import Peer, save_peer
+
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    invite = tmp_path / "c2.invite"
+    enroll.create_invite(coord, "coordinator", invite, settings=fast_settings())
+    coord2 = new_vault(tmp_path, "coord2", "Coord-2")
+    enroll.join(coord2, invite, settings=fast_settings())
+    c2_id = membership(coord2.conn).device_id
+    # a key the server (or anyone) slips into the monitor's directory is not trusted
+    fake = DeviceIdentity.generate("X25519").public
+    save_peer(mon.conn, membership(mon.conn).project_id,
+              Peer(fake.key_id, "coordinator", "Faux", fake))
+    before = incidents(mon, 1, "Avant la liste")
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    row = mon.conn.execute("SELECT recipients FROM epoch_key WHERE own = 1").fetchone()
+    assert fake.key_id not in row[0] and c2_id not in row[0]
+    # the first coordinator publishes the signed list; the monitor adopts it
+    assert SyncClient(coord, settings=fast_settings()).sync().complete
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    assert c2_id in {c.device_id for c in membership(mon.conn).coordinators}
+    after = incidents(mon, 1, "Après la liste")
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    assert SyncClient(coord2, settings=fast_settings()).sync().complete
+    got = {r[0] for r in coord2.conn.execute("SELECT id FROM record")}
+    assert set(after) <= got and not set(before) & got
+    assert fake.key_id not in {c.device_id for c in membership(mon.conn).coordinators}
+
+
+def test_forged_or_stale_coordinator_lists_are_refused(sqlite_server, tmp_path: Path) -> None:
+    from fieldapp.records import transaction
+
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    item = enroll.signed_coordinator_list(coord)
+    assert item is not None
+    forged = {**item, "coordinators": []}
+    with transaction(mon.conn):
+        assert not enroll.apply_coordinator_list(mon, forged)
+        assert not enroll.apply_coordinator_list(mon, {**item, "signature": "AAAA"})
+        assert enroll.apply_coordinator_list(mon, item)
+        assert not enroll.apply_coordinator_list(mon, item)  # replayed: not newer
+    assert len(membership(mon.conn).coordinators) == 1
