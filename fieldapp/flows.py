@@ -605,7 +605,12 @@ def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
         "SELECT status, note, confidence, duplicate_of, reviewer, created_at FROM review "
         "WHERE record_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
         (record_id,)).fetchone()
-    return {"record_id": record_id, "state": overall, "items": items,
+    conflicts = [dict(zip(("parent", "version_a", "version_b", "author_a", "author_b"), r,
+                          strict=True))
+                 for r in conn.execute("SELECT parent, version_a, version_b, author_a, "
+                                       "author_b FROM conflict WHERE record_id = ?",
+                                       (record_id,))]
+    return {"record_id": record_id, "state": overall, "items": items, "conflicts": conflicts,
             "review": dict(zip(("status", "note", "confidence", "duplicate_of", "reviewer",
                                 "created_at"), review, strict=True)) if review else None}
 

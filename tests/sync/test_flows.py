@@ -87,6 +87,8 @@ def test_two_versions_with_same_parent_are_both_kept(pair) -> None:
     _ship(monitor, coord)
     rows = coord.conn.execute("SELECT record_id FROM conflict").fetchall()
     assert rows == [(rid,)]
+    conflicts = flows.record_state(coord.conn, rid)["conflicts"]
+    assert {conflicts[0]["author_a"], conflicts[0]["author_b"]} == {"Sahel-7", "Coord-1"}
     titles = {v.body["title"] for v in coord.records.history(rid)}
     assert titles == {INCIDENT["title"], "Version du moniteur", "Version du coordinateur"}
 
