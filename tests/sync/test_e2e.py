@@ -21,7 +21,7 @@ def test_round_trip_review_translation_and_no_identity_leak(server, tmp_path: Pa
                                                            request) -> None:
     coord = Person(tmp_path, "coord", "Coord-1")
     out = coord.ok("project", "create", "--server", server.url, "--name", "Mopti 2024",
-                   "--bootstrap-token", server.bootstrap_token, "--suite", "X25519").out
+                   "--bootstrap-token", server.bootstrap_token).out  # hybrid suite
     assert "coordinator" in out
     people = {}
     for name, role in (("mon1", "monitor"), ("mon2", "monitor"), ("trad", "translator")):
