@@ -270,6 +270,10 @@ def main() -> int:
                   f"({int(r['envelopes'])} from {args.devices} devices), p50 "
                   f"{r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms per request, "
                   f"{int(r['failures'])} failed  (target ≥ 1000/s, p99 < 500 ms)")
+    # Client side, end to end through SyncClient (benchmarks/sync_client.py, engineer S2).
+    from benchmarks.sync_client import print_client_figures
+
+    print_client_figures(1000 if args.quick else 10_000, 300 if args.quick else 1000)
     return 0
 
 

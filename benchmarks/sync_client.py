@@ -169,19 +169,24 @@ def slow_link_ratio(records: int = 1000, kbit: int = 256, rtt: float = 0.6,
         shutil.rmtree(root, ignore_errors=True)
 
 
+def print_client_figures(records: int = 10_000, slow_records: int = 1000) -> None:
+    """Run both client benchmarks and print one line each (also called by sync.py)."""
+    r = pull_rate(records)
+    print(f"pull: {r['records']} records in {r['seconds']:.1f} s = {r['rate']:.0f} records/s "
+          f"incl. signature checks, decryption and commits (target ≥ 1000/s); push "
+          f"{r['push_rate']:.0f} records/s")
+    s = slow_link_ratio(slow_records)
+    print(f"slow link 256 kbit/s, 600 ms RTT: {s['records']} records in {s['seconds']:.1f} s;"
+          f" raw transfer of {int(s['up'] + s['down']):,} bytes {s['raw_seconds']:.1f} s;"
+          f" ratio {s['ratio']:.2f} (target ≤ 1.15)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--slow-records", type=int, default=1000)
     args = parser.parse_args()
-    r = pull_rate(args.records)
-    print(f"pull: {r['records']} records in {r['seconds']:.1f} s = {r['rate']:.0f} records/s "
-          f"incl. signature checks, decryption and commits (target ≥ 1000/s); push "
-          f"{r['push_rate']:.0f} records/s")
-    s = slow_link_ratio(args.slow_records)
-    print(f"slow link 256 kbit/s, 600 ms RTT: {s['records']} records in {s['seconds']:.1f} s;"
-          f" raw transfer of {int(s['up'] + s['down']):,} bytes {s['raw_seconds']:.1f} s;"
-          f" ratio {s['ratio']:.2f} (target ≤ 1.15)")
+    print_client_figures(args.records, args.slow_records)
     return 0
 
 
