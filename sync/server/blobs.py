@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from pathlib import Path
 
 from fieldapp.fsutil import FILE_MODE, fsync_dir, secure_mkdir
@@ -48,6 +49,16 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = secure_mkdir(root)
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, blob_id: str) -> threading.Lock:
+        """The lock serialising writes to one upload (two PATCHes at once must not both
+        pass the offset check)."""
+        with self._guard:
+            if len(self._locks) > 10_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(check_id(blob_id), threading.Lock())
 
     def _path(self, blob_id: str, part: bool) -> Path:
         name = check_id(blob_id) + (".part" if part else "")

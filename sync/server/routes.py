@@ -315,6 +315,13 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
 
 def _store_chunk(server: Server, sha: str, row: dict[str, object], offset: int,
                  chunk: bytes) -> Response:
+    with server.blobs.lock(sha):
+        fresh = server.storage.blob(sha) or row
+        return _append_chunk(server, sha, fresh, offset, chunk)
+
+
+def _append_chunk(server: Server, sha: str, row: dict[str, object], offset: int,
+                  chunk: bytes) -> Response:
     length = int(row["length"])  # type: ignore[call-overload]
     if row["complete"]:
         raise ApiError(409, "complete", "This upload is already complete.",

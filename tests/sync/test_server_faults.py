@@ -60,6 +60,10 @@ def test_oversize_bodies_get_413(project: Project) -> None:
         **mon.headers, "Tus-Resumable": "1.0.0", "Upload-Length": str(p.MAX_ATTACHMENT + 1),
         "Upload-Metadata": p.tus_metadata({"sha256": "a" * 64, "epoch": epoch.epoch_id})})
     assert huge.status_code == 413
+    blob = os.urandom(100)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    chunk = _patch(s, mon, sha, 0, b"\x00" * (p.MAX_CHUNK + 1))
+    assert chunk.status_code == 413
     assert HTTP.get(s.url + "/v1/health").status_code == 200
 
 
@@ -397,3 +401,29 @@ def test_every_openapi_operation_refuses_junk_without_5xx(project: Project) -> N
                         assert set(answer.json()) == {"code", "message"}
     assert seen > 200
     assert HTTP.get(s.url + "/v1/health").status_code == 200
+
+
+def test_concurrent_patches_at_the_same_offset_append_once(project: Project) -> None:
+    s, mon = project.server, project.monitor
+    epoch = new_epoch(mon, project.coordinator)
+    put(s, mon, epoch.packet)
+    blob = os.urandom(8 * 65536)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    codes: list[int] = []
+
+    def send() -> None:
+        codes.append(_patch(s, mon, sha, 0, blob[:65536]).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [204] + [409] * 5
+    offset = 65536
+    while offset < len(blob):
+        answer = _patch(s, mon, sha, offset, blob[offset:offset + 65536])
+        assert answer.status_code == 204
+        offset = int(answer.headers["Upload-Offset"])
+    got = HTTP.get(f"{s.url}/v1/blobs/{sha}", headers=project.coordinator.headers)
+    assert got.content == blob
