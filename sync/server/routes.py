@@ -125,8 +125,15 @@ def _install_enrollment(app: FastAPI, server: Server) -> None:
         if not who.is_coordinator:
             raise ApiError(403, "forbidden", "Only a coordinator can revoke a device.")
         valid(_DEVICE, device_id, "device")
-        if server.storage.device(device_id) is None:
+        target = server.storage.device(device_id)
+        if target is None:
             raise ApiError(404, "not_found", "No such device.")
+        coordinators = [d for d in server.storage.devices(active_only=True)
+                        if d["role"] == "coordinator"]
+        if target["revoked_at"] is None and [d["device_id"] for d in coordinators] == [
+                device_id]:
+            raise ApiError(409, "last_coordinator",
+                           "The last coordinator cannot be revoked: invite another first.")
         server.storage.revoke(device_id)
         server.forget_device(device_id)
         return server.device_info(server.storage.device(device_id) or {})

@@ -162,6 +162,20 @@ def test_revoked_device_refused_everywhere(project: Project) -> None:
                for d in listed)
 
 
+def test_last_coordinator_cannot_be_revoked(project: Project) -> None:
+    s, coord = project.server, project.coordinator
+    own = HTTP.post(f"{s.url}/v1/devices/{coord.device.device_id}/revoke",
+                    headers=coord.headers)
+    assert own.status_code == 409 and own.json()["code"] == "last_coordinator"
+    second = enroll(s, coord, "coordinator", "Coord-2")
+    assert HTTP.post(f"{s.url}/v1/devices/{coord.device.device_id}/revoke",
+                     headers=second.headers).status_code == 200
+    assert HTTP.get(s.url + "/v1/project", headers=coord.headers).status_code == 401
+    again = HTTP.post(f"{s.url}/v1/devices/{second.device.device_id}/revoke",
+                      headers=second.headers)
+    assert again.status_code == 409
+
+
 def test_directory_shows_monitors_only_coordinators(project: Project) -> None:
     s = project.server
     seen = HTTP.get(s.url + "/v1/directory", headers=project.monitor.headers).json()
