@@ -427,3 +427,30 @@ def test_concurrent_patches_at_the_same_offset_append_once(project: Project) -> 
         offset = int(answer.headers["Upload-Offset"])
     got = HTTP.get(f"{s.url}/v1/blobs/{sha}", headers=project.coordinator.headers)
     assert got.content == blob
+
+
+def test_upload_survives_server_sigkill(project: Project) -> None:
+    s, mon = project.server, project.monitor
+    epoch = new_epoch(mon, project.coordinator)
+    put(s, mon, epoch.packet)
+    blob = os.urandom(5 * 65536 + 123)
+    sha = _create_upload(s, mon, blob, epoch.epoch_id)
+    acknowledged = 0
+    for _ in range(3):
+        answer = _patch(s, mon, sha, acknowledged, blob[acknowledged:acknowledged + 65536])
+        acknowledged = int(answer.headers["Upload-Offset"])
+    s.kill()
+    restarted = s.restart()
+    try:
+        head = HTTP.head(f"{restarted.url}/v1/uploads/{sha}", headers=mon.headers)
+        assert int(head.headers["Upload-Offset"]) == acknowledged
+        offset = acknowledged
+        while offset < len(blob):
+            answer = _patch(restarted, mon, sha, offset, blob[offset:offset + 65536])
+            assert answer.status_code == 204
+            offset = int(answer.headers["Upload-Offset"])
+        assert "Upload-Receipt" in answer.headers
+        got = HTTP.get(f"{restarted.url}/v1/blobs/{sha}", headers=project.coordinator.headers)
+        assert hashlib.sha256(got.content).hexdigest() == sha
+    finally:
+        restarted.stop()
