@@ -65,6 +65,7 @@ class Report:
     quarantined: int = 0
     attachments_received: int = 0
     attachments_waiting: int = 0
+    download_errors: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
     deferred: int = 0
@@ -74,7 +75,7 @@ class Report:
     @property
     def complete(self) -> bool:
         return (self.pending == 0 and self.failed == 0 and self.pulled
-                and self.attachments_waiting == 0)
+                and self.download_errors == 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete}
@@ -589,10 +590,18 @@ class SyncClient:
                 self._download(sha, final, size)
                 flows.complete_attachment(self.conn, item, self.vault.pseudonym)
                 b"".join(attachments.read(self.vault, item["id"]))  # verifies the plaintext
-            except (ServerRefused, ServerUnreachable) as exc:
+            except ServerRefused as exc:
+                if exc.params.get("status") == 404:
+                    continue  # not uploaded yet by its author (e.g. a text-only sync)
+                self.report.download_errors += 1
+                self.report.reasons.append(_reason(exc))
+                continue
+            except ServerUnreachable as exc:
+                self.report.download_errors += 1
                 self.report.reasons.append(_reason(exc))
                 continue
             except FieldappError as exc:
+                self.report.download_errors += 1
                 self.report.reasons.append(_reason(exc))
                 continue
             self.report.attachments_received += 1
