@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -44,6 +45,7 @@ NARRATIVE_FIELDS: dict[str, tuple[str, ...]] = {
 PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "attachment": 1,
             "media": 2}
 _MAX_NOTE = 5000
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @contextmanager
@@ -432,6 +434,9 @@ def _apply_attachment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
     for key in ("sha256_stored", "file_key", "mime", "name", "kind"):
         _need(item, key)
     _need(item, "stored_size", int)
+    if not _HEX64.match(str(item.get("blob_sha256", ""))) or not isinstance(
+            item.get("blob_size"), int):
+        raise ItemRejected(reason="bad blob_sha256")
     conn.execute(
         "INSERT OR IGNORE INTO incoming_attachment (id, record_id, item, state, created_at) "
         "VALUES (?, ?, ?, 'waiting', ?)",

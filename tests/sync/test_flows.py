@@ -104,8 +104,14 @@ def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
         flows.apply_item(coord.conn, item, sender="x", project_id="p", actor="Coord-1")
     assert coord.conn.execute("SELECT count(*) FROM record").fetchone()[0] == 0
     assert coord.conn.execute("SELECT count(*) FROM applied").fetchone()[0] == 0
+    attachment = {"type": "attachment", "record_id": rid, "sha256_stored": "0" * 64,
+                  "file_key": "AAAA", "mime": "image/jpeg", "name": "x.jpg", "kind": "image",
+                  "stored_size": 3, "blob_size": 3}
     for bad in ({"type": "nope"}, {"type": "review", "record_id": "../../etc"}, [],
-                {"type": "version", "record_id": rid, "kind": "incident"}):
+                {"type": "version", "record_id": rid, "kind": "incident"},
+                {**attachment, "id": "../../../keyslots", "blob_sha256": "0" * 64},
+                {**attachment, "id": "0190aaaa-0000-7000-8000-000000000000",
+                 "blob_sha256": "../../v1/devices/x/revoke"}):
         with pytest.raises(ItemRejected):
             flows.apply_item(coord.conn, bad, sender="x", project_id="p", actor="C")
 
