@@ -218,8 +218,13 @@ class Server:
             if stored is None:
                 raise ApiError(409, "unknown_epoch", "Push the key packet of this epoch first.")
             found = (stored[0], env.parse_key_packet(stored[1]).suite)
-            self._epochs[epoch_id] = found
+            self._cache_epoch(epoch_id, found)
         return found
+
+    def _cache_epoch(self, epoch_id: str, value: tuple[str, str]) -> None:
+        if len(self._epochs) >= 200_000:  # bounded memory; the database stays the truth
+            self._epochs.clear()
+        self._epochs[epoch_id] = value
 
     def verify(self, data: bytes, expected_key: str | None = None,
                pending: dict[str, tuple[str, str]] | None = None, db: bool = True) -> NewItem:
@@ -290,7 +295,7 @@ class Server:
                   results: list[StoredItem | KeyConflict]) -> list[StoredItem | KeyConflict]:
         for i, outcome in zip(items, results, strict=True):
             if i.type == "keypacket" and isinstance(outcome, StoredItem) and outcome.created:
-                self._epochs[i.epoch_id] = (i.sender, self._project_suite() or "")
+                self._cache_epoch(i.epoch_id, (i.sender, self._project_suite() or ""))
         return results
 
     async def ingest(self, data: bytes, who: auth.Caller,
