@@ -178,7 +178,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
 
     @app.get("/v1/changes", responses={200: {"content": {"application/octet-stream": {}}}})
     def changes(since: int = 0, limit: int = 500, who: auth.Caller = AUTH) -> Response:
-        if since < 0 or not 1 <= limit <= p.MAX_CHANGES_LIMIT:
+        if not 0 <= since < 1 << 62 or not 1 <= limit <= p.MAX_CHANGES_LIMIT:
             raise ApiError(400, "bad_range", "since must be ≥ 0 and limit 1 to 1000.")
         rows = server.storage.changes(who.device_id, who.is_coordinator, since, limit + 1)
         more = len(rows) > limit
