@@ -39,7 +39,8 @@ Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 B64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=4096)]
 Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
 ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{32,36}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class _Model(BaseModel):

@@ -133,6 +133,11 @@ def test_invite_expiry_reuse_and_roles(server: ServerProcess) -> None:
     unknown = HTTP.post(server.url + "/v1/join", json={
         "invite_token": "A" * 43, "device": Device.generate().keys()})
     assert unknown.status_code == 403
+    fresh = HTTP.post(server.url + "/v1/invites", json={"role": "monitor"},
+                      headers=coordinator.headers).json()
+    nul = HTTP.post(server.url + "/v1/join", json={
+        "invite_token": fresh["token"], "device": Device.generate(pseudonym="a\x00b").keys()})
+    assert nul.status_code == 422  # PostgreSQL refuses NUL in text: never a 500
 
 
 def test_revoked_device_refused_everywhere(project: Project) -> None:
