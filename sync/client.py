@@ -174,6 +174,7 @@ class SyncClient:
             self.vault.set_setting(DIRECTORY_SETTING, str(time.time()))
         self.member = membership(self.conn)
         self.keys.member = self.member
+        self.keys.forget_peers()
 
     def publish_coordinators(self) -> bool:
         """On the device holding the project key: when the coordinators or the devices
@@ -563,6 +564,7 @@ class SyncClient:
                 apply_coordinator_list(self.vault, item)
                 self.member = membership(self.conn)
                 self.keys.member = self.member
+                self.keys.forget_peers()
             return
         if flows.apply_item(self.conn, item, sender=sender,
                             project_id=self.member.project_id,

@@ -35,15 +35,26 @@ class Keyring:
         self.identity = identity
         self.device_id = member.device_id
         self._epochs: dict[str, Epoch] = {}
+        self._peers: dict[str, Any] | None = None
+
+    def forget_peers(self) -> None:
+        """Drop the cached directory (after a refresh)."""
+        self._peers = None
+
+    def _directory(self) -> dict[str, Any]:
+        if self._peers is None:
+            self._peers = {p.device_id: p for p in peers(self.conn, include_revoked=True)}
+        return self._peers
 
     # --- public keys ------------------------------------------------------------------
     def kem_public(self, device_id: str) -> bytes | None:
         if device_id == self.device_id:
             return self.identity.public.kem_public
-        for p in [*self.member.coordinators, *peers(self.conn)]:
+        for p in self.member.coordinators:
             if p.device_id == device_id:
                 return p.public.kem_public
-        return None
+        found = self._directory().get(device_id)
+        return found.public.kem_public if found is not None and not found.revoked else None
 
     def sign_public(self, device_id: str) -> bytes | None:
         """Verify key of a device (revoked ones too: their old envelopes stay valid)."""
@@ -54,10 +65,8 @@ class Keyring:
                 return p.public.sign_public
         if not self.member.is_coordinator:
             return None  # monitors and translators hear from trusted coordinators only
-        for p in peers(self.conn, include_revoked=True):
-            if p.device_id == device_id:
-                return p.public.sign_public
-        return None
+        found = self._directory().get(device_id)
+        return found.public.sign_public if found is not None else None
 
     # --- epochs -----------------------------------------------------------------------
     def epoch(self, epoch_id: str) -> Epoch | None:
