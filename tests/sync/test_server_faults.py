@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from fieldapp.crypto import envelope as env
 from sync import protocol as p
 
-from .conftest import HTTP, Project, ServerProcess, enroll, register_project, start_server
+from .conftest import HTTP, Device, Project, ServerProcess, enroll, register_project, start_server
 from .test_server import changes, new_epoch, put, seal, server_key
 
 pytestmark = pytest.mark.timeout(180)
@@ -454,3 +454,21 @@ def test_upload_survives_server_sigkill(project: Project) -> None:
         assert hashlib.sha256(got.content).hexdigest() == sha
     finally:
         restarted.stop()
+
+
+def test_odd_text_in_json_fields_never_gives_5xx(project: Project) -> None:
+    """Names with control characters, lone surrogates, huge code points: 4xx or stored."""
+    s, coord = project.server, project.coordinator
+    oddities = ["a\x00b", "\ud800", "x\udfff", "\U0010ffff", "é" * 120, "é" * 121, " ",
+                "\u202e", "a\x7f", "😀" * 60]
+    for name in oddities:
+        invite = HTTP.post(s.url + "/v1/invites", json={"role": "monitor"},
+                           headers=coord.headers).json()
+        device = Device.generate(pseudonym="x")
+        body = json.dumps({"invite_token": invite["token"],
+                           "device": dict(device.keys(), pseudonym=name)})
+        answer = HTTP.post(s.url + "/v1/join", content=body.encode(),
+                           headers={"Content-Type": "application/json"})
+        assert answer.status_code in (201, 422), (repr(name), answer.text[:200])
+    listed = HTTP.get(s.url + "/v1/devices", headers=coord.headers)
+    assert listed.status_code == 200
