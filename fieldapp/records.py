@@ -22,6 +22,7 @@ from .text import fold, uuid7
 SEARCH_FIELDS = ("title", "description", "locality", "commune", "cercle", "region",
                  "sub_event_type", "perpetrators_detail", "text", "summary", "witness_code",
                  "interview_place", "community", "code", "notes", "source")
+SEARCH_WINDOW = 500
 LIST_COLUMNS = ("id", "kind", "title", "occurred_on", "region", "event_type", "status",
                 "updated_at", "created_by")
 
@@ -331,16 +332,22 @@ class RecordStore:
         return [Version(*row[:6], body=json.loads(row[6])) for row in rows]
 
     def search(self, query: str, *, kind: str | None = None, limit: int = 50) -> list[Summary]:
-        """Records matching every word of ``query`` (accent- and case-insensitive)."""
+        """Records matching every word of ``query`` (accent- and case-insensitive).
+
+        Ranked by relevance (bm25) among the ``SEARCH_WINDOW`` most recently written
+        matches: exact ranking for specific queries, and a bounded cost (no bm25 over tens of
+        thousands of rows) for common words in a large store."""
         match = fts_query(query)
         if match is None:
             return []
         cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
-        kind_clause = "AND r.kind = ?" if kind else ""
-        args: list[Any] = [match, *([kind] if kind else []), limit]
+        kind_clause = "WHERE r.kind = ?" if kind else ""
+        args: list[Any] = [match, SEARCH_WINDOW, *([kind] if kind else []), limit]
         rows = self.conn.execute(
-            f"SELECT {cols} FROM record_fts f JOIN record r ON r.rowid = f.rowid "  # noqa: S608
-            f"WHERE record_fts MATCH ? {kind_clause} ORDER BY f.rank LIMIT ?", args).fetchall()
+            f"SELECT {cols} FROM (SELECT rowid AS hit, rank AS score FROM record_fts "  # noqa: S608
+            "WHERE record_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m "
+            f"JOIN record r ON r.rowid = m.hit {kind_clause} ORDER BY m.score LIMIT ?",
+            args).fetchall()
         return [Summary(*row) for row in rows]
 
     def places(self, prefix: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -138,3 +138,16 @@ def test_audit_chain_records_writes_and_detects_tampering(vault):
     vault.conn.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 1")
     verdict = audit.verify(vault.conn)
     assert not verdict.ok and verdict.broken_at == 1 and verdict.reason == "hash"
+
+
+def test_search_ranks_within_the_recent_window(vault, monkeypatch):
+    from fieldapp import records
+
+    monkeypatch.setattr(records, "SEARCH_WINDOW", 5)
+    ids = vault.records.add_many("incident", [
+        {**BASE, "title": f"Puits {i}", "description": "puits " * (1 + (i == 7) * 9)}
+        for i in range(10)])
+    found = [s.id for s in vault.records.search("puits")]
+    assert len(found) == 5 and set(found) == set(ids[5:])  # the five newest matches
+    assert found[0] == ids[7]  # ranked: the one that says it most comes first
+    assert [s.id for s in vault.records.search("puits 2")] == [ids[2]]  # old, but specific
