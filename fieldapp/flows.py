@@ -460,6 +460,9 @@ def complete_attachment(conn: Connection, item: Mapping[str, Any], actor: str) -
         values["thumbnail"] = (base64.b64decode(item["thumbnail"]) if item.get("thumbnail")
                                else None)
         values["stripped"] = json.dumps(item.get("stripped") or {})
+        # Originals kept with --keep-original stay on the author's device (only the
+        # stored copy travels): here an original exists only when it is the stored copy.
+        values["has_original"] = int(item.get("sha256_original") == item["sha256_stored"])
         conn.execute(
             f"INSERT OR IGNORE INTO attachment ({', '.join(_ATT_COLUMNS)}) "  # noqa: S608
             f"VALUES ({', '.join('?' * len(_ATT_COLUMNS))})",
