@@ -6,9 +6,11 @@ in the shape the data model stores, so a form's body and its draft are the same 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,12 +38,22 @@ ERROR_STYLE = "color: #9b1c1c; font-weight: bold;"
 
 
 def follow_language(widget: QWidget, retranslate: Callable[[], None]) -> None:
-    """Call ``retranslate()`` after every language switch while ``widget`` lives."""
+    """Call ``retranslate()`` after every language switch while ``widget`` lives.
+
+    The listener holds the widget and the method only weakly and checks that the C++ side
+    still exists: a widget deleted by Qt (its parent closed) must never be called again —
+    touching it crashed the process on a later language switch."""
+    owner = weakref.ref(widget)
+    method: Callable[[], Callable[[], None] | None] = (
+        weakref.WeakMethod(retranslate) if hasattr(retranslate, "__self__")  # type: ignore[arg-type]
+        else (lambda: retranslate))
+
     def listener(_lang: str) -> None:
-        try:
-            retranslate()
-        except RuntimeError:  # the C++ widget is gone
+        alive, call = owner(), method()
+        if alive is None or call is None or not shiboken6.isValid(alive):
             i18n.remove_language_listener(listener)
+            return
+        call()
 
     i18n.on_language_change(listener)
     widget.destroyed.connect(lambda *_a: i18n.remove_language_listener(listener))
