@@ -85,7 +85,7 @@ def default_language() -> str:
 
 
 class _State:
-    lang: str = "en"
+    lang: str = ""
     translations: _gettext.NullTranslations = _gettext.NullTranslations()
 
 
@@ -94,6 +94,8 @@ def set_language(lang: str | None = None) -> str:
     lang = (lang or default_language()).lower()
     if lang not in LANGUAGES and lang != PSEUDO:
         lang = "en"
+    if lang == _State.lang and _State.translations is _load(lang):
+        return lang  # no switch: nothing to retranslate
     _State.lang = lang
     _State.translations = _load(lang)
     for listener in list(_listeners):

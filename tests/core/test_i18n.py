@@ -33,8 +33,10 @@ def test_language_listeners_and_fallback():
     seen = []
     i18n.on_language_change(seen.append)
     try:
-        assert i18n.set_language("de") == "en"
+        assert i18n.set_language("de") == "en"  # unknown: English, already current
         i18n.set_language("fr")
+        i18n.set_language("fr")  # no switch, no retranslation
+        i18n.set_language("en")
     finally:
         i18n.remove_language_listener(seen.append)
-    assert seen == ["en", "fr"]
+    assert seen == ["fr", "en"]
