@@ -356,9 +356,10 @@ def test_two_hundred_devices_push_at_once(server: ServerProcess) -> None:
     failures: list[str] = []
 
     def push(who, items: list[bytes]) -> None:
-        try:
-            answer = HTTP.post(server.url + "/v1/push", content=p.frame_items(items),
-                                headers=who.headers, timeout=60)
+        try:  # each device its own client and connection, as in the field
+            with httpx.Client(timeout=60) as client:
+                answer = client.post(server.url + "/v1/push", content=p.frame_items(items),
+                                     headers=who.headers)
             statuses = [r["status"] for r in answer.json()["results"]]
             if statuses != ["stored"] * len(items):
                 failures.append(f"{answer.status_code} {statuses}")
