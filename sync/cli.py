@@ -173,9 +173,9 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         ctx.json(report.to_dict())
     else:
-        ctx.out(ngettext("{n} item sent", "{n} items sent", report.sent).format(n=report.sent)
-                + "; " + ngettext("{n} received", "{n} received", report.received).format(
-                    n=report.received))
+        ctx.out(ngettext("{n} item sent", "{n} items sent", report.sent).format(n=report.sent))
+        ctx.out(ngettext("{n} received", "{n} received", report.received).format(
+            n=report.received))
         if report.attachments_received:
             ctx.out(ngettext("{n} attachment received", "{n} attachments received",
                              report.attachments_received).format(
