@@ -4,6 +4,8 @@ the Outbox and sync can be tried without any network."""
 
 from __future__ import annotations
 
+import atexit
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +51,14 @@ class DemoServer:
         shred_tree(self.folder)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def start_demo_server(vault: Vault) -> DemoServer:
     """Start the server on a free loopback port; register ``vault`` as coordinator of a
     demo project when it has none yet. `ServerUnreachable` when it does not come up."""
@@ -57,8 +67,12 @@ def start_demo_server(vault: Vault) -> DemoServer:
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "fieldapp.cli", "server", "--data", str(folder / "data"),
          "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
     server = DemoServer(f"http://127.0.0.1:{port}", folder, process)
+    # The demo server never outlives the app: stopped at exit even when the handle was
+    # lost (app closed while the server was starting), and killed with a crashed app.
+    atexit.register(server.stop)
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         if process.poll() is not None or time.monotonic() > deadline:

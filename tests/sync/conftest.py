@@ -69,9 +69,12 @@ class ServerProcess:
                 self.kill()
 
     def restart(self) -> ServerProcess:
-        """A new process on the same data folder, database and port."""
+        """A new process on the same data folder, database and port. This object takes it
+        over (and returns itself), so the fixture that started the server stops it too."""
         self.stop()
-        return start_server(self.data_dir, self.database_url, self.extra, port=self.port)
+        fresh = start_server(self.data_dir, self.database_url, self.extra, port=self.port)
+        self.proc, self.log, self.bootstrap_token = fresh.proc, fresh.log, fresh.bootstrap_token
+        return self
 
 
 def start_server(data_dir: Path, database_url: str | None = None,
