@@ -52,6 +52,24 @@ REASONS: dict[str, str] = {
 }
 
 
+# A device's role in a project (fieldapp.membership.ROLES), as shown inside sentences.
+ROLE_LABELS: dict[str, str] = {
+    # TRANSLATORS: a role, used inside sentences ("Only a coordinator can do this").
+    "coordinator": N_("coordinator"),
+    # TRANSLATORS: a role, used inside sentences ("Joined project X as monitor").
+    "monitor": N_("monitor"),
+    # TRANSLATORS: a role, used inside sentences.
+    "translator": N_("translator"),
+}
+
+
+def role_label(role: object) -> str:
+    """A role code (coordinator, monitor, translator) in the user's language; an unknown
+    code is shown as it is."""
+    text = str(role)
+    return _(ROLE_LABELS[text]) if text in ROLE_LABELS else text
+
+
 def reason_text(reason: object) -> str:
     text = str(reason)
     return _(REASONS[text]) if text in REASONS else text
@@ -126,7 +144,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "NotJoined": lambda p: _("This profile is not part of a project yet: use “fieldapp "
                              "project create” or “fieldapp join”."),
     "RoleRequired": lambda p: _("Only a {role} can do this; this device is a {current}.")
-    .format(role=_p(p, "role"), current=_p(p, "current")),
+    .format(role=role_label(_p(p, "role")), current=role_label(_p(p, "current"))),
     "ItemRejected": lambda p: _("An item received was refused and put aside ({reason}).")
     .format(reason=_p(p, "reason")),
     "UnknownTranslator": lambda p: _("No enrolled translator is called “{pseudonym}”: "

@@ -15,6 +15,7 @@ from fieldapp.errors import InvalidInput
 from fieldapp.fsutil import read_input
 from fieldapp.i18n import _, ngettext
 from fieldapp.membership import membership, require_role
+from fieldapp.messages import role_label
 
 if TYPE_CHECKING:
     from .transport import Settings
@@ -154,7 +155,8 @@ def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
     from . import enroll
 
     member = enroll.join(ctx.vault(), Path(args.file), settings=_settings())
-    ctx.out(_("Joined project {name} as {role}.").format(name=member.name, role=member.role))
+    ctx.out(_("Joined project {name} as {role}.").format(name=member.name,
+                                                          role=role_label(member.role)))
     ctx.out(_("Check with the coordinator that these fingerprints match:"))
     for peer in member.coordinators:
         ctx.out(f"  {peer.pseudonym}  {peer.fingerprint}")
@@ -258,7 +260,8 @@ def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     for d in devices:
         state = _("revoked") if d.revoked else _("active")
-        ctx.out(f"{d.device_id}  {d.role:<11}  {state:<8}  {d.fingerprint}  {d.pseudonym}")
+        ctx.out(f"{d.device_id}  {role_label(d.role):<12}  {state:<8}  {d.fingerprint}  "
+                f"{d.pseudonym}")
     return 0
 
 
