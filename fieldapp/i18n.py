@@ -19,6 +19,8 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import format_time as _babel_format_time
+from babel.dates import get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -152,6 +154,24 @@ def format_date(value: dt.date | str, precision: str = "day") -> str:
 
 def format_datetime(value: dt.datetime) -> str:
     return _babel_format_datetime(value, "medium", locale=_babel_locale())
+
+
+def format_timestamp(value: dt.datetime | str) -> str:
+    """A moment (an ISO 8601 timestamp as stored, UTC when it names no zone) as date and
+    time in this computer's time zone and the current language: "1 juin 2024, 14:05".
+    Text that is not a timestamp comes back unchanged."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone().replace(tzinfo=None)
+    locale = _babel_locale()
+    return get_datetime_format("medium", locale=locale).format(
+        _babel_format_time(local.time(), "short", locale=locale),
+        _babel_format_date(local.date(), "medium", locale=locale))
 
 
 def format_number(value: float | int) -> str:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.i18n import _
+from fieldapp.i18n import _, format_timestamp
 from fieldapp.records import RecordStore, Version
 
 from .forms.fields import follow_language
@@ -29,8 +29,9 @@ CHANGED = QColor("#fff1c2")
 
 
 def version_line(number: int, version: Version) -> str:
+    """"Version 2 — 1 juin 2024, 14:05 by Sahel-7": the moment in the user's language."""
     return _("Version {n} — {when} by {author}").format(
-        n=number, when=version.created_at[:19].replace("T", " "), author=version.author)
+        n=number, when=format_timestamp(version.created_at), author=version.author)
 
 
 class HistoryDialog(QDialog):

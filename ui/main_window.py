@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp import APP_NAME, i18n
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import N_, _
+from fieldapp.i18n import N_, _, format_timestamp
 from fieldapp.messages import user_message
 
 from .forms.editor import RecordEditor
@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         when = None if self.access.closed else self.access.reader_vault.setting(LAST_SYNC_KEY)
         self.sync_status.setText(
-            _("Last sync: {when}").format(when=when[:16].replace("T", " ")) if when
+            _("Last sync: {when}").format(when=format_timestamp(when)) if when
             else _("Last sync: never"))
 
     # --- language ---------------------------------------------------------------------

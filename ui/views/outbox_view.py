@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import audit, membership
-from fieldapp.i18n import _, ngettext
+from fieldapp.i18n import _, format_timestamp, ngettext
 from fieldapp.messages import user_message
 from fieldapp.profile import Vault
 
@@ -192,7 +192,7 @@ class SyncPanel(QWidget):
                                         "coordinators whenever a connection is found."))
         when = self._setting(LAST_SYNC_KEY)
         self.last_sync.setText(
-            _("Last successful sync: {when}").format(when=when[:16].replace("T", " "))
+            _("Last successful sync: {when}").format(when=format_timestamp(when))
             if when else _("Last successful sync: never"))
         self.text_only.setToolTip(_("Send text now and photos later, to save data."))
 
