@@ -47,7 +47,8 @@ FIELD_LABELS: dict[str, str] = {
     "sex": N_("Sex"),
     "age_bracket": N_("Age"),
     "community": N_("Community"),
-    "status": N_("Status"),
+    # A person's situation (killed, missing…); "Status" is the record's review status.
+    "status": N_("Situation"),
     "notes": N_("Notes"),
     "name": N_("Name"),
     "phone": N_("Phone"),
@@ -55,9 +56,12 @@ FIELD_LABELS: dict[str, str] = {
     "contact": N_("Other contact"),
 }
 
+# Rows of the victim counts (plural, how many people). Their own words: the same codes
+# in a person's situation (model.PERSON_STATUSES) are said of ONE person ("Tué(e)").
 COUNT_LABELS: dict[str, str] = {
-    "killed": N_("Killed"), "injured": N_("Injured"), "abducted": N_("Abducted"),
-    "detained": N_("Detained"), "displaced": N_("Displaced"),
+    "killed": N_("People killed"), "injured": N_("People injured"),
+    "abducted": N_("People abducted"), "detained": N_("People detained"),
+    "displaced": N_("People displaced"),
 }
 
 REVIEW_STATUSES: dict[str, str] = {
