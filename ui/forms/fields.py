@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import i18n, model
-from fieldapp.i18n import _
+from fieldapp.i18n import N_, _
 
 from .labels import COUNT_LABELS, field_label
 
@@ -75,14 +75,21 @@ class FieldError(QLabel):
         self.setVisible(bool(text))
 
 
+NOT_SET = N_("(not set)")
+
+
 class ChoiceBox(QComboBox):
-    """A drop-down of a vocabulary (codes stored, words shown), optionally with a blank."""
+    """A drop-down of a vocabulary (codes stored, words shown), optionally with a blank.
+
+    The blank says "(not set)" in a form; a filter passes ``blank_text`` (a msgid marked
+    with N_, e.g. "(all types)"), since there the blank means "no filter"."""
 
     def __init__(self, vocabulary: Mapping[str, str], blank: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, blank_text: str = NOT_SET) -> None:
         super().__init__(parent)
         self._vocabulary = vocabulary
         self._blank = blank
+        self._blank_text = blank_text
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -90,7 +97,7 @@ class ChoiceBox(QComboBox):
         self.blockSignals(True)
         self.clear()
         if self._blank:
-            self.addItem(_("(not set)"), None)
+            self.addItem(_(self._blank_text), None)
         for code, label in self._vocabulary.items():
             self.addItem(_(label), code)
         self.set_value(current)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import gazetteer, model
-from fieldapp.i18n import _, format_number, ngettext
+from fieldapp.i18n import N_, _, format_number, ngettext
 
 from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
@@ -81,10 +81,12 @@ class RecordListPage(QWidget):
         self.region.setEditable(True)
         self.region_label.setBuddy(self.region)
         self.event_label = QLabel(self)
-        self.event_type = ChoiceBox(model.EVENT_TYPES, parent=self)
+        self.event_type = ChoiceBox(model.EVENT_TYPES, parent=self,
+                                    blank_text=N_("(all types)"))
         self.event_label.setBuddy(self.event_type)
         self.status_label = QLabel(self)
-        self.status = ChoiceBox(REVIEW_STATUSES, parent=self)
+        self.status = ChoiceBox(REVIEW_STATUSES, parent=self,
+                                blank_text=N_("(all statuses)"))
         self.status_label.setBuddy(self.status)
         self.from_label, self.to_label = QLabel(self), QLabel(self)
         self.date_from, self.date_to = DateFilter(self), DateFilter(self)
@@ -230,6 +232,7 @@ class RecordListPage(QWidget):
         self.search.setAccessibleName(_("Search records"))
         self.region_label.setText(_("&Region:"))
         self.region.setAccessibleName(_("Filter by region"))
+        self.region.lineEdit().setPlaceholderText(_("(all regions)"))
         current = self.region.currentText()
         self.region.blockSignals(True)
         self.region.clear()
