@@ -63,13 +63,8 @@ def create_private(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
 
 
-def shred(path: Path) -> None:
-    """Overwrite a file with random bytes, fsync, then unlink it.
-
-    On flash storage and journalling file systems an overwrite is not a guarantee, which is
-    why everything is encrypted first: shredding the small keyslot file is what destroys
-    the data (crypto-shredding); overwriting the big files is a second layer.
-    """
+def overwrite(path: Path) -> None:
+    """Overwrite a file in place with random bytes of the same length, and fsync it."""
     try:
         size = path.stat().st_size
         with path.open("r+b", buffering=0) as fh:
@@ -79,10 +74,20 @@ def shred(path: Path) -> None:
                 fh.write(secrets.token_bytes(n))
                 remaining -= n
             os.fsync(fh.fileno())
-    except FileNotFoundError:
-        return
     except OSError:
         pass
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file with random bytes, fsync, then unlink it.
+
+    On flash storage and journalling file systems an overwrite is not a guarantee, which is
+    why everything is encrypted first: shredding the small keyslot file is what destroys
+    the data (crypto-shredding); overwriting the big files is a second layer.
+    """
+    if not path.exists():
+        return
+    overwrite(path)
     path.unlink(missing_ok=True)
 
 

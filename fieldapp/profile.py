@@ -19,6 +19,7 @@ import json
 import math
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from .errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from .fsutil import FILE_MODE, atomic_write, fsync_dir, secure_mkdir, shred, shred_tree
+from .fsutil import FILE_MODE, atomic_write, fsync_dir, overwrite, secure_mkdir, shred, shred_tree
 from .records import RecordStore, transaction
 from .store import db
 
@@ -105,6 +106,7 @@ class Profile:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path).expanduser()
+        self.shredding: threading.Thread | None = None  # a duress unlock's overwriting
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -274,8 +276,35 @@ class Profile:
         slots.wipe_recovery()
         slots.seal_slot(opened.slot, kek, opened.vault, ROLE_MAIN, opened.key)
         self._write_slots(slots)  # from here on the real vault is noise (crypto-shredded)
-        self._destroy_vault(real_index)
-        self._new_noise_vault(real_index)
+        # Overwriting the files is the second layer, and it takes time in proportion to
+        # their size (seconds for a large vault with photos). It runs beside the decoy's
+        # opening, so a duress unlock takes as long on screen as a normal one.
+        self.shredding = threading.Thread(target=self._overwrite_vault, args=(real_index,),
+                                          name="duress-overwrite")
+        self.shredding.start()
+
+    def finish_shredding(self, timeout: float | None = None) -> bool:
+        """Wait for a duress unlock's overwriting to end; False if it still runs."""
+        thread = self.shredding
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _overwrite_vault(self, index: int) -> None:
+        """Turn vault ``index`` into noise where it stands: the database file keeps its
+        name and length but holds random bytes (which is what a SQLCipher file under a
+        lost key looks like); its WAL, attachments and migration backups are shredded, and
+        an empty attachments folder stands where the old one was, as for any vault."""
+        path = self.db_path(index)
+        overwrite(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            shred(Path(f"{path}{suffix}"))
+        shred_tree(self.files_dir(index))
+        secure_mkdir(self.files_dir(index))
+        if self.backups_dir.is_dir():
+            for copy in self.backups_dir.glob(f"vault-{index}.*"):
+                shred(copy)
 
     def _destroy_vault(self, index: int) -> None:
         path = self.db_path(index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 
 import pytest
 
@@ -149,6 +150,7 @@ def test_duress_destroys_real_data_and_opens_a_normal_empty_profile(vault, profi
     files_before = shape()
     vault.close()
     decoy = profile.unlock("the duress passphrase")
+    assert profile.finish_shredding(timeout=60)
     assert decoy.pseudonym == PSEUDONYM  # looks like the user's own profile
     assert decoy.records.count() == 0
     decoy.records.add("incident", {"title": "ok", "occurred_on": "2025", "event_type": "other"})
@@ -163,6 +165,36 @@ def test_duress_destroys_real_data_and_opens_a_normal_empty_profile(vault, profi
     again = profile.unlock("the duress passphrase")
     assert again.records.count() == 1
     again.close()
+
+
+def test_duress_unlock_does_not_wait_for_the_overwriting(vault, profile_dir, monkeypatch):
+    """The real vault is unreadable the moment the keyslot is rewritten; overwriting its
+    files (seconds for a large vault) runs beside the decoy, so the screen shows no pause."""
+    import fieldapp.profile as profile_module
+
+    _fill(vault)
+    profile = Profile(profile_dir)
+    profile.set_duress(vault, "the duress passphrase")
+    vault.close()
+    release = threading.Event()
+    real_overwrite = profile_module.overwrite
+
+    def slow_overwrite(path):
+        release.wait(30)
+        real_overwrite(path)
+
+    monkeypatch.setattr(profile_module, "overwrite", slow_overwrite)
+    decoy = profile.unlock("the duress passphrase")
+    try:
+        assert profile.shredding is not None and profile.shredding.is_alive()
+        assert decoy.records.count() == 0
+        with pytest.raises(WrongPassphrase):  # already crypto-shredded
+            Profile(profile_dir).unlock(PASSPHRASE)
+    finally:
+        release.set()
+    assert profile.finish_shredding(timeout=60)
+    decoy.close()
+    assert grep_tree(profile_dir, MARKERS) == []
 
 
 def test_duress_equal_to_real_passphrase_refused(vault, profile_dir):
