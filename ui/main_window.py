@@ -197,15 +197,19 @@ class MainWindow(QMainWindow):
     # --- editors ----------------------------------------------------------------------
     def new_record(self, kind: str = "incident", incident_id: str | None = None
                    ) -> RecordEditor:
-        """Open an empty editor; a draft left unsaved (e.g. by a crash) is offered back."""
-        offered = self.access.drafts_for(kind, None)
-        draft = offered[0] if offered else None
+        """Open an empty editor; drafts left unsaved (e.g. by a crash) are offered back."""
+        offered = self._drafts_offered(kind, None)
         if kind in ("testimony", "person"):
-            editor: RecordEditor = EDITORS[kind](self.access, None, draft, self,
+            editor: RecordEditor = EDITORS[kind](self.access, None, offered, self,
                                                  incident_id=incident_id)
         else:
-            editor = IncidentEditor(self.access, None, draft, self)
+            editor = IncidentEditor(self.access, None, offered, self)
         return self._show_editor(editor)
+
+    def _drafts_offered(self, kind: str, record_id: str | None) -> list[Any]:
+        """Unsaved drafts of this kind (and record), except those an open form is writing."""
+        in_use = {editor.draft_id for editor in self.editors}
+        return [d for d in self.access.drafts_for(kind, record_id) if d.id not in in_use]
 
     def edit_record(self, record_id: str) -> RecordEditor | None:
         try:
@@ -218,8 +222,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(_("This kind of record cannot be edited here yet."),
                                          10_000)
             return None
-        offered = self.access.drafts_for(record.kind, record.id)
-        editor = editor_class(self.access, record, offered[0] if offered else None, self)
+        offered = self._drafts_offered(record.kind, record.id)
+        editor = editor_class(self.access, record, offered, self)
         return self._show_editor(editor)
 
     def _show_editor(self, editor: RecordEditor) -> RecordEditor:

@@ -8,7 +8,7 @@ last second of typing. Saving the record deletes its draft in the same backgroun
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -18,12 +18,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -39,6 +36,7 @@ from fieldapp.text import uuid7
 
 from ..attachments import PendingFiles
 from ..models.vault_access import SaveResult, VaultAccess
+from .draft_offer import DraftOffer
 from .fields import ERROR_STYLE, FieldError, follow_language
 from .labels import FIELD_LABELS, field_label
 
@@ -66,13 +64,13 @@ class RecordEditor(QDialog):
     KIND = ""
 
     def __init__(self, access: VaultAccess, record: Record | None = None,
-                 offered_draft: Draft | None = None, parent: QWidget | None = None) -> None:
+                 offered_draft: Draft | Sequence[Draft] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"{self.KIND}Editor")
         self.access = access
         self.record = record
         self.draft_id = uuid7()
-        self.offered_draft = offered_draft
         self.rows: dict[str, Row] = {}
         self.aliases: dict[str, str] = {}  # error field → row that shows it
         self._loading = False
@@ -81,21 +79,16 @@ class RecordEditor(QDialog):
         self.save_job: Any = None
 
         outer = QVBoxLayout(self)
-        self.banner = QFrame(self)
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        self.banner.setStyleSheet("QFrame { background: #eef4fb; }")
-        banner_layout = QHBoxLayout(self.banner)
-        self.banner_text = QLabel(self.banner)
-        self.banner_text.setWordWrap(True)
-        self.restore_button = QPushButton(self.banner)
-        self.discard_offered_button = QPushButton(self.banner)
-        banner_layout.addWidget(self.banner_text, 1)
-        banner_layout.addWidget(self.restore_button)
-        banner_layout.addWidget(self.discard_offered_button)
-        self.restore_button.clicked.connect(self.restore_offered_draft)
-        self.discard_offered_button.clicked.connect(self.discard_offered_draft)
-        self.banner.setVisible(offered_draft is not None)
-        outer.addWidget(self.banner)
+        if isinstance(offered_draft, Draft):
+            offered_draft = [offered_draft]
+        self.offer = DraftOffer(self.KIND, offered_draft or [], self)
+        self.offer.restore_requested.connect(self._restore_draft)
+        self.offer.discard_requested.connect(self._discard_offered)
+        # The names older callers and tests know.
+        self.banner, self.banner_text = self.offer, self.offer.text
+        self.restore_button = self.offer.restore_button
+        self.discard_offered_button = self.offer.discard_button
+        outer.addWidget(self.offer)
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -260,23 +253,34 @@ class RecordEditor(QDialog):
         except RuntimeError:  # the form was closed and deleted meanwhile: nothing to show
             pass
 
+    @property
+    def offered_draft(self) -> Draft | None:
+        """The draft chosen in the offer (None when nothing is offered any more)."""
+        return self.offer.current
+
     def restore_offered_draft(self) -> None:
-        draft = self.offered_draft
-        if draft is None:
-            return
+        """Put the chosen draft in the form; this form then keeps writing to it."""
+        self.offer.restore()
+
+    def discard_offered_draft(self) -> None:
+        """Delete the chosen draft; the other drafts stay offered."""
+        self.offer.discard()
+
+    def _restore_draft(self, draft: Draft) -> None:
         self.draft_id = draft.id
         self._loading = True
         self.fill(draft.body.get("data", {}), self.record)
         self.pending.set_files(draft.body.get("files", []))
         self._loading = False
-        self.offered_draft = None
-        self.banner.hide()
+        self._focus_first_field()
 
-    def discard_offered_draft(self) -> None:
-        if self.offered_draft is not None:
-            self.access.delete_draft(self.offered_draft.id)
-        self.offered_draft = None
-        self.banner.hide()
+    def _discard_offered(self, draft: Draft) -> None:
+        self.access.delete_draft(draft.id)
+        if not self.offer.drafts:
+            self._focus_first_field()
+
+    def _focus_first_field(self) -> None:
+        next(iter(self.rows.values())).widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def discard_draft(self) -> None:
         """Throw away what was typed (after the user asked to)."""
@@ -380,9 +384,10 @@ class RecordEditor(QDialog):
         super().showEvent(event)
         if not getattr(self, "_focused_once", False):
             self._focused_once = True
-            target = (self.restore_button if self.offered_draft is not None
-                      else next(iter(self.rows.values())).widget)
-            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.offer.drafts:
+                self.offer.list.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                self._focus_first_field()
 
     # --- closing ----------------------------------------------------------------------
     def _stop_timers(self) -> None:
@@ -422,12 +427,7 @@ class RecordEditor(QDialog):
         self.save_button.setText(_("&Save"))
         self.close_button.setText(_("&Close (keeps the draft)"))
         self.discard_button.setText(_("&Discard draft"))
-        if self.offered_draft is not None:
-            self.banner_text.setText(_("A draft of this form, last saved on {when}, was not "
-                                       "saved as a record. Restore it?").format(
-                when=self.offered_draft.updated_at[:16].replace("T", " ")))
-        self.restore_button.setText(_("&Restore the draft"))
-        self.discard_offered_button.setText(_("Discard i&t"))
+        self.offer.retranslate()
         self.pending.retranslate()
         self.retranslate_title()
 
