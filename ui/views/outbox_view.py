@@ -103,6 +103,8 @@ class SyncPanel(QWidget):
         self.access = access
         self.failures = 0
         self.job: Any = None
+        # How the last sync ended: None (none yet), "succeeded", "failed" or "cancelled".
+        self.last_result: str | None = None
         layout = QVBoxLayout(self)
         self.banner = QFrame(self)
         banner_layout = QHBoxLayout(self.banner)
@@ -167,6 +169,11 @@ class SyncPanel(QWidget):
                                    lane="db")
 
     @property
+    def syncing(self) -> bool:
+        """True from "Sync now" until the panel is idle again (even while stopping)."""
+        return self.job is not None
+
+    @property
     def joined(self) -> bool:
         return (not self.access.closed
                 and membership.is_joined(self.access.reader_vault.conn))
@@ -218,13 +225,17 @@ class SyncPanel(QWidget):
             budget=self.budget.value() * 1_000_000 or None, cancel=self._cancel_event,
             on_done=self._synced, on_error=self._sync_failed, lane="net")
         self.job.progress.connect(self._progress)
-        self.job.cancelled_signal.connect(self._ended)
+        # A job that never started (or stopped with ui.ops.Cancelled) reports no error.
+        self.job.cancelled_signal.connect(self._stopped)
         return self.job
 
     def cancel(self) -> None:
+        """Ask the sync to stop at its next safe point; what the server confirmed stays
+        sent, the rest stays in the outbox."""
         if self.job is not None:
             self._cancel_event.set()
             self.job.cancel()
+            self.cancel_button.setEnabled(False)
             self.phase.setText(_("Stopping after the current piece…"))
 
     def _progress(self, done: int, total: int, phase: str) -> None:
@@ -238,6 +249,7 @@ class SyncPanel(QWidget):
                   "received": getattr(report, "received", 0),
                   "pending": getattr(report, "pending", 0)}
         reached = server_reached(report)
+        self.last_result = "succeeded" if sync_succeeded(report) else "failed"
         if reached:
             self.failures = 0
             self.banner.hide()
@@ -255,12 +267,21 @@ class SyncPanel(QWidget):
     def _sync_failed(self, exc: BaseException) -> None:
         name = type(exc).__name__
         if name == "SyncCancelled":
-            self.phase.setText(_("Sync stopped; what was sent is kept, the rest waits."))
-        else:
-            self.phase.setText(user_message(exc))
+            self._stopped()
+            return
+        self.last_result = "failed"
+        self.phase.setText(user_message(exc))
         if name in UNREACHABLE or isinstance(exc, OSError):
             self.failures += 1
             self.show_unreachable()
+        self._ended()
+        self.refresh()
+        self.sync_finished.emit(False)
+
+    def _stopped(self) -> None:
+        """The sync was cancelled: idle again, calmly (a cancel is not a failure)."""
+        self.last_result = "cancelled"
+        self.phase.setText(_("Sync stopped; what was sent is kept, the rest waits."))
         self._ended()
         self.refresh()
         self.sync_finished.emit(False)
@@ -285,6 +306,7 @@ class SyncPanel(QWidget):
         self.job = None
         self.sync_button.setEnabled(True)
         self.cancel_button.hide()
+        self.cancel_button.setEnabled(True)
         self.progress.hide()
 
     def retranslate(self) -> None:
