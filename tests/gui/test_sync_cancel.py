@@ -130,3 +130,40 @@ def test_cancel_before_the_job_starts_still_ends_in_cancelled(qtbot, ops, vault,
         assert "stopped" in panel.phase.text(), panel.phase.text()
     finally:
         window.close()
+
+
+def test_progress_says_what_is_happening_in_words(qtbot, ops, vault, monkeypatch):
+    """The client's progress phases ("text", "upload"…) are shown translated, never as
+    code words; once Cancel is pressed, "Stopping…" stays until the end."""
+    from fieldapp import i18n
+    from ui.main_window import MainWindow
+    from ui.views import outbox_view
+
+    window = MainWindow(vault=vault, profile=vault.profile, ops=ops,
+                        controller=FakeController(ops))
+    qtbot.addWidget(window)
+    panel = window.outbox
+    monkeypatch.setattr(type(panel), "joined", property(lambda self: True))
+    monkeypatch.setattr(outbox_view, "sync_available", lambda: True)
+
+    def reports_then_waits(*_args, cancel, job=None, **_kwargs):
+        job.report(1, 3, "text")
+        cancel.wait(10)
+        job.report(2, 3, "upload")
+        job.raise_if_cancelled()
+
+    monkeypatch.setattr(outbox_view, "run_sync", reports_then_waits)
+    i18n.set_language("fr")
+    try:
+        with qtbot.waitSignal(panel.sync_finished, timeout=10_000):
+            panel.sync_now()
+            qtbot.waitUntil(lambda: panel.phase.text() == "Envoi des fiches…", timeout=5000)
+            assert panel.progress.value() == 1 and panel.progress.maximum() == 3
+            panel.cancel()
+            stopping = panel.phase.text()
+            assert stopping.startswith("Arrêt"), stopping
+        assert panel.last_result == "cancelled"
+        assert "upload" not in panel.phase.text()
+    finally:
+        i18n.set_language("en")
+        window.close()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import audit, membership
-from fieldapp.i18n import _, format_timestamp, ngettext
+from fieldapp.i18n import N_, _, format_timestamp, ngettext
 from fieldapp.messages import user_message
 from fieldapp.profile import Vault
 
@@ -38,6 +38,15 @@ ESCALATE_AFTER = 3
 TEXT_ONLY_KEY = "sync_text_only"
 BUDGET_KEY = "sync_budget_mb"
 LAST_SYNC_KEY = "last_sync_at"
+# What the sync client is doing (its progress phases), in words.
+PHASES: dict[str, str] = {
+    "text": N_("Sending records…"),
+    "media": N_("Sending attachments…"),
+    "upload": N_("Sending attachments…"),
+    "pull": N_("Receiving records…"),
+    "download": N_("Receiving attachments…"),
+}
+SYNCING = N_("Syncing…")  # a phase the panel does not know yet
 CALM = "QFrame { background: #eef2f6; border: 1px solid #b8c4d0; border-radius: 4px; }"
 STRONG = "QFrame { background: #fff1d6; border: 2px solid #b86e00; border-radius: 4px; }"
 
@@ -241,8 +250,8 @@ class SyncPanel(QWidget):
     def _progress(self, done: int, total: int, phase: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        if phase:
-            self.phase.setText(phase)
+        if phase and not self._cancel_event.is_set():  # "Stopping…" stays until the end
+            self.phase.setText(_(PHASES.get(phase, SYNCING)))
 
     def _synced(self, report: Any) -> None:
         counts = {"sent": getattr(report, "sent", 0),
