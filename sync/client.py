@@ -659,6 +659,7 @@ class SyncClient:
                     for block in answer.iter_bytes():
                         fh.write(block)
                         transport.bytes_received += len(block)
+                        transport.check_cancel()  # what arrived stays; a resume continues
                     fh.flush()
                     os.fsync(fh.fileno())
         except httpx.TransportError as exc:

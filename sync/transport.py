@@ -1,5 +1,6 @@
 """HTTP to the central server: timeouts, retries with exponential backoff and jitter, an
-optional proxy (SOCKS5 for Tor), an optional TLS certificate pin, and a cancel flag.
+optional proxy (SOCKS5 for Tor), an optional TLS certificate pin, and a cancel flag that is
+heard within 0.1 s even while a request hangs on a stalled link.
 
 Errors come out typed: `ServerUnreachable` after the allowed attempts, `DeviceRevoked` when
 the server says so, `ServerRefused` for any other refusal (no retry: asking again would
@@ -21,6 +22,7 @@ import httpx
 from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled, TLSPinMismatch
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+CANCEL_POLL_SECONDS = 0.1  # how soon Cancel is heard while a request hangs on the link
 
 
 @dataclass
@@ -117,6 +119,34 @@ class Transport:
         if self.settings.cancel.wait(seconds):
             raise SyncCancelled()
 
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange, given up at once when the sync is cancelled meanwhile.
+
+        A read blocked on a stalled link cannot be interrupted from another thread (closing
+        the client does not wake it), so the exchange runs in a thread of its own and this
+        one waits for the answer or the cancel flag, whichever comes first. A given-up
+        exchange ends by itself within the timeouts and its answer is dropped; that is safe
+        because nothing leaves the outbox until an answer is applied, and the server takes
+        a repeated push or upload as already done."""
+        outcome: list[httpx.Response | BaseException] = []
+        done = threading.Event()
+
+        def exchange() -> None:
+            try:
+                outcome.append(self.client.request(method, path, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="fieldapp-http", daemon=True).start()
+        while not done.wait(CANCEL_POLL_SECONDS):
+            self.check_cancel()
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
     def request(self, method: str, path: str, *, content: bytes | None = None,
                 json: Any = None, headers: Mapping[str, str] | None = None,
                 params: Mapping[str, Any] | None = None, auth: bool = True,
@@ -132,8 +162,8 @@ class Transport:
         for attempt in range(attempts):
             self.check_cancel()
             try:
-                response = self.client.request(method, path, content=content, json=json,
-                                               headers=all_headers, params=params)
+                response = self._exchange(method, path, content=content, json=json,
+                                          headers=all_headers, params=params)
             except httpx.TransportError as exc:
                 reason = type(exc).__name__
             else:

@@ -11,6 +11,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sync.client import SyncClient
-from sync.errors import DeviceRevoked, ServerRefused, ServerUnreachable, TLSPinMismatch
+from sync.errors import (
+    DeviceRevoked,
+    ServerRefused,
+    ServerUnreachable,
+    SyncCancelled,
+    TLSPinMismatch,
+)
 from sync.transport import Settings, Transport, backoff_delay
 from tests.sync.conftest import start_server
 from tests.sync.helpers import fast_settings, incidents, make_project
@@ -195,3 +202,44 @@ def test_sync_through_a_socks5_proxy(tmp_path: Path) -> None:
     finally:
         socks.close()
         server.stop()
+
+
+def test_cancel_is_heard_while_a_request_hangs_on_a_stalled_link() -> None:
+    """A server that accepts and then never answers (a frozen satellite link): Cancel ends
+    the request within a fraction of a second, not after the 60 s read timeout."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        conn, _ = listener.accept()
+        held.append(conn)
+        accepted.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings = Settings(attempts=1, timeout=60.0)
+    transport = Transport(f"http://127.0.0.1:{listener.getsockname()[1]}", settings=settings)
+    outcome: list[BaseException] = []
+    ended = threading.Event()
+
+    def call() -> None:
+        try:
+            transport.request("GET", "/v1/health")
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+        ended.set()
+
+    try:
+        threading.Thread(target=call, daemon=True).start()
+        assert accepted.wait(10)
+        assert not ended.wait(0.3)  # really hanging on the link
+        cancelled_at = time.monotonic()
+        settings.cancel.set()
+        assert ended.wait(5)
+        assert time.monotonic() - cancelled_at < 1.0
+        assert [type(e) for e in outcome] == [SyncCancelled]
+    finally:
+        transport.close()
+        for conn in held:
+            conn.close()
+        listener.close()
