@@ -63,3 +63,21 @@ def test_all_follows_a_language_switch(qtbot, access) -> None:
         assert page.status.value() == "verified"
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("fr", "18/06/2025"), ("en", "18 Jun 2025")])
+def test_date_filters_write_dates_as_the_language_does(qtbot, access, lang, shown) -> None:
+    from PySide6.QtCore import QDate
+
+    from ui.views.record_list import RecordListPage
+
+    page = RecordListPage(access, "incident")
+    qtbot.addWidget(page)
+    i18n.set_language(lang)
+    try:
+        page.retranslate()
+        page.date_from.setDate(QDate(2025, 6, 18))
+        assert page.date_from.text() == shown
+        assert page.date_from.value() == "2025-06-18"   # the filter itself stays ISO
+    finally:
+        i18n.set_language("en")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import gazetteer, model
-from fieldapp.i18n import N_, _, format_number, ngettext
+from fieldapp.i18n import N_, _, current_language, format_number, ngettext
 
 from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
@@ -31,15 +31,27 @@ SEARCH_DELAY_MS = 250
 NO_DATE = QDate(1960, 1, 1)
 
 
+# How a date filter shows its date: the day first in French (18/06/2025); in English the
+# month in letters (18 Jun 2025), which no reader takes for the 6th of some other month.
+DATE_DISPLAY = {"fr": ("dd/MM/yyyy", QLocale.Language.French),
+                "en": ("d MMM yyyy", QLocale.Language.English)}
+
+
 class DateFilter(QDateEdit):
     """A date filter whose lowest value means "any date"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
+        self.follow_language()
         self.setMinimumDate(NO_DATE)
         self.setDate(NO_DATE)
+
+    def follow_language(self) -> None:
+        """Show the date the way the user's language writes it (the value stays ISO)."""
+        display, language = DATE_DISPLAY.get(current_language(), DATE_DISPLAY["en"])
+        self.setLocale(QLocale(language))
+        self.setDisplayFormat(display)
 
     def value(self) -> str | None:
         return None if self.date() == NO_DATE else self.date().toString("yyyy-MM-dd")
@@ -245,6 +257,7 @@ class RecordListPage(QWidget):
         self.from_label.setText(_("&From:"))
         self.to_label.setText(_("&To:"))
         for box in (self.date_from, self.date_to):
+            box.follow_language()
             box.setSpecialValueText(_("any date"))
         self.date_from.setAccessibleName(_("From date"))
         self.date_to.setAccessibleName(_("To date"))
