@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
     def _show_editor(self, editor: RecordEditor) -> RecordEditor:
         editor.setWindowModality(Qt.WindowModality.NonModal)
         editor.saved.connect(self._saved)
+        editor.draft_taken.connect(lambda draft_id, e=editor: self._draft_taken(e, draft_id))
         editor.finished.connect(lambda _r, e=editor: self._editor_closed(e))
         self.editors.append(editor)
         editor.show()
@@ -236,6 +237,12 @@ class MainWindow(QMainWindow):
         editor.activateWindow()
         self.editor_opened.emit(editor)
         return editor
+
+    def _draft_taken(self, taker: RecordEditor, draft_id: str) -> None:
+        """A form restored or discarded a draft: no other open form offers it any more."""
+        for editor in self.editors:
+            if editor is not taker:
+                editor.offer.withdraw(draft_id)
 
     def _editor_closed(self, editor: RecordEditor) -> None:
         if editor in self.editors:

@@ -107,3 +107,32 @@ def test_the_offer_follows_the_language(qtbot, vault, window):
         i18n.set_language("en")
     editor.discard_offered_draft()
     editor.close()
+
+
+def test_two_open_forms_never_take_the_same_draft(qtbot, vault, window):
+    """Both forms offer the same drafts; once one form restores a draft, or discards one,
+    the other stops offering it, so two forms never write into the same draft."""
+    kept = save(vault, "incident", {"title": "Attaque du convoi de Boulkessi"})
+    thrown = save(vault, "incident", {"title": "Incendie de greniers à Dinangourou"})
+    first = window.new_record("incident")
+    second = window.new_record("incident")
+    assert {d.id for d in second.offer.drafts} == {kept, thrown}
+
+    first.offer.list.setCurrentRow([d.id for d in first.offer.drafts].index(kept))
+    first.restore_offered_draft()
+    assert first.draft_id == kept
+    assert [d.id for d in second.offer.drafts] == [thrown]
+    assert second.offer.list.count() == 1
+    assert "Dinangourou" in second.offer.list.item(0).text()
+    assert "A draft of this form" in second.offer.text.text()
+
+    third = window.new_record("incident")
+    assert [d.id for d in third.offer.drafts] == [thrown]
+    third.discard_offered_draft()
+    qtbot.waitUntil(lambda: thrown not in ids(vault), timeout=5000)
+    assert second.offer.drafts == [] and not second.offer.isVisible()
+    second.restore_offered_draft()                  # nothing left to take
+    assert second.draft_id not in (kept, thrown)
+    for editor in (third, second):
+        editor.close()
+    first.discard_draft()

@@ -109,6 +109,18 @@ class DraftOffer(QFrame):
         self.list.setFocus()
         self.retranslate()
 
+    def withdraw(self, draft_id: str) -> None:
+        """Stop offering a draft another form has just taken or discarded: two forms must
+        never write the same draft."""
+        row = next((i for i, d in enumerate(self.drafts) if d.id == draft_id), None)
+        if row is None:
+            return
+        del self.drafts[row]
+        if not self.drafts:
+            self.clear()
+            return
+        self.retranslate()
+
     def clear(self) -> None:
         """Offer nothing more (a draft was restored, or the last one discarded)."""
         self.drafts = []

@@ -61,6 +61,7 @@ class RecordEditor(QDialog):
 
     saved = Signal(str)          # record id, after the save is committed
     draft_stored = Signal()      # after each durable autosave
+    draft_taken = Signal(str)    # draft id restored or discarded here: others stop offering it
     KIND = ""
 
     def __init__(self, access: VaultAccess, record: Record | None = None,
@@ -272,10 +273,12 @@ class RecordEditor(QDialog):
         self.fill(draft.body.get("data", {}), self.record)
         self.pending.set_files(draft.body.get("files", []))
         self._loading = False
+        self.draft_taken.emit(draft.id)
         self._focus_first_field()
 
     def _discard_offered(self, draft: Draft) -> None:
         self.access.delete_draft(draft.id)
+        self.draft_taken.emit(draft.id)
         if not self.offer.drafts:
             self._focus_first_field()
 
