@@ -43,7 +43,7 @@ from . import protocol as p
 from .enroll import DIRECTORY_SETTING, refresh_directory, transport_for
 from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled
 from .keyring import Keyring
-from .transport import Settings, Transport
+from .transport import GiveUp, Settings, Transport
 
 CHUNK = 256 * 1024
 BATCH_BYTES = 1024 * 1024
@@ -592,6 +592,8 @@ class SyncClient:
                 self._download(sha, final, size)
                 flows.complete_attachment(self.conn, item, self.vault.pseudonym)
                 b"".join(attachments.read(self.vault, item["id"]))  # verifies the plaintext
+            except SyncCancelled:
+                raise  # the user's Cancel ends the sync; it is not a failed download
             except ServerRefused as exc:
                 if exc.params.get("status") == 404:
                     continue  # not uploaded yet by its author (e.g. a text-only sync)
@@ -638,12 +640,19 @@ class SyncClient:
         fsync_dir(final.parent)
 
     def _download_from(self, sha: str, partial: Path, have: int) -> bool:
-        """One GET streamed to disk; True when more may follow (it was cut)."""
+        """One GET streamed to disk; True when more may follow (it was cut).
+
+        The GET runs in a thread of its own (``Transport.until_cancelled``): Cancel is heard
+        within a fraction of a second even when the link stalls in the middle of the
+        blob. Each block is written under the give-up gate, so once Cancel has been heard
+        the ``.part`` file holds whole blocks that arrived, nothing later; a resume asks
+        for the rest with Range."""
         headers = {"Authorization": f"Bearer {self.member.device_token}"}
         if have:
             headers["Range"] = f"bytes={have}-"
         transport = self.transport
-        try:
+
+        def fetch(gate: GiveUp) -> bool:
             with transport.client.stream("GET", f"{p.API}/blobs/{sha}",
                                          headers=headers) as answer:
                 if answer.status_code == 416:
@@ -653,18 +662,38 @@ class SyncClient:
                     if answer.status_code in (429, 500, 502, 503, 504):
                         raise ServerUnreachable(reason=f"HTTP {answer.status_code}")
                     raise ServerRefused(status=answer.status_code, code="")
-                mode = "ab" if answer.status_code == 206 else "wb"
-                fd = os.open(partial, os.O_WRONLY | os.O_CREAT, FILE_MODE)
-                with os.fdopen(fd, mode) as fh:
+                resumed = answer.status_code == 206   # else the whole blob, from byte 0
+                flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if resumed else os.O_TRUNC)
+                with gate.lock:
+                    if gate.given_up:
+                        return False
+                    fd = os.open(partial, flags, FILE_MODE)
+                    fh = os.fdopen(fd, "ab" if resumed else "wb", buffering=0)
+                try:
                     for block in answer.iter_bytes():
-                        fh.write(block)
+                        with gate.lock:
+                            if gate.given_up:
+                                return False  # what arrived stays; a resume continues
+                            _write_all(fh, block)
                         transport.bytes_received += len(block)
-                        transport.check_cancel()  # what arrived stays; a resume continues
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    with gate.lock:
+                        if not gate.given_up:
+                            os.fsync(fh.fileno())
+                finally:
+                    fh.close()
+            return False
+
+        try:
+            return transport.until_cancelled(fetch)
         except httpx.TransportError as exc:
             raise ServerUnreachable(reason=type(exc).__name__) from None
-        return False
+
+
+def _write_all(fh: Any, data: bytes) -> None:
+    """Write every byte through an unbuffered file (a raw write may take only part)."""
+    view = memoryview(data)
+    while view:
+        view = view[fh.write(view):]
 
 
 def _reason(exc: BaseException) -> str:

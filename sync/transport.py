@@ -15,11 +15,13 @@ import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
 from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled, TLSPinMismatch
+
+T = TypeVar("T")
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CANCEL_POLL_SECONDS = 0.1  # how soon Cancel is heard while a request hangs on the link
@@ -84,6 +86,14 @@ def _error_code(response: httpx.Response) -> str:
     return str(body.get("code", ""))[:60] if isinstance(body, dict) else ""
 
 
+class GiveUp:
+    """Closed by ``Transport.until_cancelled`` when it stops waiting for a piece of work."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.given_up = False
+
+
 class Transport:
     """One server, one device token; a pooled HTTP client."""
 
@@ -120,32 +130,45 @@ class Transport:
             raise SyncCancelled()
 
     def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP exchange, given up at once when the sync is cancelled meanwhile.
+        """One HTTP exchange, given up at once when the sync is cancelled meanwhile (see
+        ``until_cancelled``). A given-up exchange ends by itself within the timeouts and its
+        answer is dropped; that is safe because nothing leaves the outbox until an answer
+        is applied, and the server takes a repeated push or upload as already done."""
+        return self.until_cancelled(
+            lambda _gate: self.client.request(method, path, **kwargs))
+
+    def until_cancelled(self, work: Callable[[GiveUp], T]) -> T:
+        """Run ``work`` and return what it returns, or raise SyncCancelled as soon as the
+        sync is cancelled, even while ``work`` hangs on a stalled link.
 
         A read blocked on a stalled link cannot be interrupted from another thread (closing
-        the client does not wake it), so the exchange runs in a thread of its own and this
-        one waits for the answer or the cancel flag, whichever comes first. A given-up
-        exchange ends by itself within the timeouts and its answer is dropped; that is safe
-        because nothing leaves the outbox until an answer is applied, and the server takes
-        a repeated push or upload as already done."""
-        outcome: list[httpx.Response | BaseException] = []
+        the client does not wake it), so ``work`` runs in a thread of its own and this one
+        waits for its end or the cancel flag, whichever comes first. When it gives up, it
+        sets the ``GiveUp`` gate under its lock: ``work`` must do each of its side effects
+        (a block written to disk) under that lock and only while the gate is open, so
+        nothing is done in its name once SyncCancelled has been raised."""
+        outcome: list[tuple[bool, Any]] = []
         done = threading.Event()
+        gate = GiveUp()
 
-        def exchange() -> None:
+        def run() -> None:
             try:
-                outcome.append(self.client.request(method, path, **kwargs))
+                outcome.append((True, work(gate)))
             except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread
-                outcome.append(exc)
+                outcome.append((False, exc))
             finally:
                 done.set()
 
-        threading.Thread(target=exchange, name="fieldapp-http", daemon=True).start()
+        threading.Thread(target=run, name="fieldapp-http", daemon=True).start()
         while not done.wait(CANCEL_POLL_SECONDS):
-            self.check_cancel()
-        result = outcome[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
+            if self.settings.cancel.is_set():
+                with gate.lock:
+                    gate.given_up = True
+                raise SyncCancelled()
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return cast(T, value)
 
     def request(self, method: str, path: str, *, content: bytes | None = None,
                 json: Any = None, headers: Mapping[str, str] | None = None,

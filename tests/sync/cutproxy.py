@@ -3,7 +3,10 @@
 ``CutProxy(target_port, cut=...)``: ``cut`` is called with the connection number and
 returns how many bytes (both directions together) that connection may carry before it is
 cut, or None for never. ``every`` cuts each time the total of client→server bytes crosses a
-multiple of it (the "cut every 1 MB" case). Counters say what went through.
+multiple of it (the "cut every 1 MB" case). ``hold_after`` freezes a connection, without
+cutting it, once it has carried that many server→client bytes (a link that stalls in the
+middle of a download): ``holding`` is set then, and ``release()`` lets the rest through.
+Counters say what went through.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import socket
 import threading
 from collections.abc import Callable
 
+HOLD_LIMIT_SECONDS = 60.0   # a forgotten release never hangs a test run for ever
+
 
 class CutProxy:
     def __init__(self, target_port: int, *, cut: Callable[[int], int | None] | None = None,
-                 every: int | None = None, delay: float = 0.0) -> None:
+                 every: int | None = None, delay: float = 0.0,
+                 hold_after: int | None = None) -> None:
         self.target_port = target_port
         self.cut = cut
         self.every = every
@@ -25,6 +31,10 @@ class CutProxy:
         self.cuts = 0
         self.connections = 0
         self.enabled = True
+        self.hold_after = hold_after
+        self.holding = threading.Event()
+        self.closed = 0
+        self._released = threading.Event()
         self._next_cut = every
         self._lock = threading.Lock()
         self._sock = socket.socket()
@@ -40,7 +50,12 @@ class CutProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def release(self) -> None:
+        """Let a held connection go on."""
+        self._released.set()
+
     def close(self) -> None:
+        self.release()
         self._stop.set()
         try:
             self._sock.close()
@@ -69,15 +84,17 @@ class CutProxy:
                 client.close()
                 continue
             server.settimeout(None)
-            state = {"carried": 0, "limit": limit, "closed": False}
+            state = {"carried": 0, "down": 0, "limit": limit, "closed": False}
             for src, dst, up in ((client, server, True), (server, client, False)):
                 threading.Thread(target=self._pump, args=(src, dst, up, state, client, server),
                                  daemon=True).start()
 
     def _kill(self, state: dict, client: socket.socket, server: socket.socket) -> None:
-        if state["closed"]:
-            return
-        state["closed"] = True
+        with self._lock:
+            if state["closed"]:
+                return
+            state["closed"] = True
+            self.closed += 1
         for s in (client, server):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -114,8 +131,14 @@ class CutProxy:
                     self.upstream += len(data)
                 else:
                     self.downstream += len(data)
+                    state["down"] += len(data)
                 if cut_now:
                     self.cuts += 1
+                hold = (not up and self.hold_after is not None
+                        and state["down"] > self.hold_after)
+            if hold and not self._released.is_set():
+                self.holding.set()
+                self._released.wait(HOLD_LIMIT_SECONDS)
             try:
                 if data:
                     dst.sendall(data)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 import random
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from fieldapp import attachments
 from sync.client import CHUNK, SyncClient
-from sync.errors import ServerUnreachable
+from sync.errors import ServerUnreachable, SyncCancelled
 from tests.sync.conftest import start_server
 from tests.sync.cutproxy import CutProxy
 from tests.sync.helpers import fast_settings, incidents, make_project, point_to
@@ -135,3 +137,56 @@ def test_random_cuts_during_upload_and_download(sqlite_server, tmp_path: Path) -
         assert proxy.cuts >= 3
     assert b"".join(attachments.read(coord, att)) == document.read_bytes()
     assert coord.conn.execute("SELECT count(*) FROM attachment").fetchone()[0] == 1
+
+
+def test_cancel_is_heard_when_a_download_stalls_mid_blob(sqlite_server, tmp_path: Path) -> None:
+    """The link freezes in the middle of a 1 MB attachment (open, nothing more arrives):
+    Cancel ends the sync within a second, not at the 60 s read timeout; the blocks that
+    arrived stay in the .part file and nothing is written there after the cancel, even when
+    the link comes back; the next sync resumes and the copy is exact."""
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    rid = incidents(mon, 1)[0]
+    document = tmp_path / "notes.pdf"
+    document.write_bytes(b"%PDF-1.4\n" + os.urandom(1024 * 1024) + b"\n%%EOF\n")
+    att = attachments.attach(mon, rid, document)
+    assert _sync_until_complete(mon).complete
+    with CutProxy(sqlite_server.port, hold_after=256 * 1024) as proxy:
+        point_to(coord, proxy.url)
+        settings = fast_settings(timeout=60.0)
+        cancelled_at: list[float] = []
+
+        def press_cancel_once_frozen() -> None:   # the user, while the sync runs
+            if not proxy.holding.wait(30):
+                return
+            # The proxy froze ahead of the client: wait until the client has taken in
+            # what got through and really hangs (the .part file stops growing for 0.5 s).
+            seen, still_since = -1, time.monotonic()
+            deadline = still_since + 20
+            while time.monotonic() < deadline:
+                size = sum(f.stat().st_size for f in coord.profile.path.rglob("*.part"))
+                if size != seen:
+                    seen, still_since = size, time.monotonic()
+                elif size > 0 and time.monotonic() - still_since > 0.5:
+                    break
+                time.sleep(0.05)
+            cancelled_at.append(time.monotonic())
+            settings.cancel.set()
+
+        threading.Thread(target=press_cancel_once_frozen, daemon=True).start()
+        with pytest.raises(SyncCancelled):
+            SyncClient(coord, settings=settings).sync()   # the vault stays on this thread
+        assert cancelled_at, "the download never reached the frozen link"
+        assert time.monotonic() - cancelled_at[0] < 1.0
+        (part,) = coord.profile.path.rglob("*.part")
+        kept = part.stat().st_size
+        assert 0 < kept <= 256 * 1024
+
+        open_before = proxy.connections - proxy.closed
+        proxy.release()                            # the link comes back
+        deadline = time.monotonic() + 10
+        while proxy.connections - proxy.closed >= open_before and time.monotonic() < deadline:
+            time.sleep(0.02)                       # bounded: the held connection drains
+        assert part.stat().st_size == kept         # nothing written after the cancel
+    point_to(coord, sqlite_server.url)
+    assert _sync_until_complete(coord).complete
+    assert b"".join(attachments.read(coord, att)) == document.read_bytes()
