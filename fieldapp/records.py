@@ -113,12 +113,14 @@ def search_text(body: Mapping[str, Any]) -> str:
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(query: str) -> str | None:
-    """User words → an FTS5 query: every word must match, each as a prefix."""
+def fts_query(query: str, *, prefix: bool = True) -> str | None:
+    """User words → an FTS5 query: every word must match, each as a prefix (or, with
+    ``prefix=False``, as a whole word)."""
     tokens = _TOKEN_RE.findall(query)
     if not tokens:
         return None
-    return " ".join(f'"{t}"*' for t in tokens[:16])
+    star = "*" if prefix else ""
+    return " ".join(f'"{t}"{star}' for t in tokens[:16])
 
 
 class RecordStore:
@@ -334,12 +336,23 @@ class RecordStore:
     def search(self, query: str, *, kind: str | None = None, limit: int = 50) -> list[Summary]:
         """Records matching every word of ``query`` (accent- and case-insensitive).
 
-        Ranked by relevance (bm25) among the ``SEARCH_WINDOW`` most recently written
-        matches: exact ranking for specific queries, and a bounded cost (no bm25 over tens of
-        thousands of rows) for common words in a large store."""
-        match = fts_query(query)
-        if match is None:
+        Records where the words are whole words come first ("mine" before "minerai"),
+        then, when there are fewer than ``limit`` of those, records where they begin a
+        word. Within each, ranked by relevance (bm25) among the ``SEARCH_WINDOW`` most
+        recently written matches: exact ranking for specific queries, and a bounded cost
+        for common words in a large store. Whole words are also the cheap case: a prefix
+        makes SQLite merge the entries of every word it begins, twice (match and bm25)."""
+        whole = fts_query(query, prefix=False)
+        if whole is None:
             return []
+        found = self._ranked(whole, kind, limit)
+        if len(found) < limit:
+            seen = {s.id for s in found}
+            more = self._ranked(str(fts_query(query)), kind, limit)
+            found += [s for s in more if s.id not in seen][:limit - len(found)]
+        return found
+
+    def _ranked(self, match: str, kind: str | None, limit: int) -> list[Summary]:
         cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
         kind_clause = "WHERE r.kind = ?" if kind else ""
         args: list[Any] = [match, SEARCH_WINDOW, *([kind] if kind else []), limit]

@@ -151,3 +151,21 @@ def test_search_ranks_within_the_recent_window(vault, monkeypatch):
     assert len(found) == 5 and set(found) == set(ids[5:])  # the five newest matches
     assert found[0] == ids[7]  # ranked: the one that says it most comes first
     assert [s.id for s in vault.records.search("puits 2")] == [ids[2]]  # old, but specific
+
+
+def test_whole_words_come_before_words_they_begin(vault):
+    """"mine" finds the records that say "mine" first, then "minerai" and "mineurs" (a
+    prefix still matches: a word half typed finds what it begins), without repeats."""
+    mine = vault.records.add("incident", {**BASE, "title": "Explosion d'une mine",
+                                          "description": "Une mine sur la piste."})
+    ore = vault.records.add("incident", {**BASE, "title": "Attaque au site de minerai",
+                                         "description": "minerai minerai minerai"})
+    minors = vault.records.add("incident", {**BASE, "title": "Mineurs enlevés"})
+    found = [s.id for s in vault.records.search("Mine")]
+    assert found[0] == mine                     # newer and says "min…" more, still after
+    assert sorted(found[1:]) == sorted([ore, minors]) and len(found) == 3
+    assert [s.id for s in vault.records.search("mine", limit=1)] == [mine]
+    assert [s.id for s in vault.records.search("mine", limit=2)][0] == mine
+    assert {s.id for s in vault.records.search("miner")} == {ore}   # prefix only
+    assert [s.id for s in vault.records.search("mine piste")] == [mine]
+    assert [s.id for s in vault.records.search("mine", kind="testimony")] == []
