@@ -176,8 +176,9 @@ def duress_unlock(profile: Profile, passphrase: str, records: int = 20_000,
     profile.finish_shredding()
     overwritten = time.perf_counter() - start
     print(f"duress unlock: {shown * 1000:.0f} ms vs {normal * 1000:.0f} ms with the real "
-          f"passphrase (median of 3; ratio {shown / normal:.2f}); the real vault ({records} records, "
-          f"{attachments_mb} MB of attachments) overwritten behind it in {overwritten:.1f} s")
+          f"passphrase (median of 3; ratio {shown / normal:.2f}); the real vault "
+          f"({records} records, {attachments_mb} MB of attachments) overwritten behind it in "
+          f"{overwritten:.1f} s")
 
 
 if __name__ == "__main__":
