@@ -42,10 +42,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -56,6 +53,13 @@ def atomic_write(path: Path, data: bytes) -> None:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull() from exc
         raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (one ``os.write`` may take only part)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def create_private(path: Path) -> int:

@@ -34,7 +34,7 @@ import httpx
 from fieldapp import flows
 from fieldapp.crypto import envelope
 from fieldapp.errors import FieldappError, ItemRejected
-from fieldapp.fsutil import FILE_MODE, fsync_dir
+from fieldapp.fsutil import FILE_MODE, fsync_dir, write_all
 from fieldapp.membership import Membership, identity_by_key_id, membership
 from fieldapp.profile import Vault
 from fieldapp.records import transaction
@@ -668,32 +668,24 @@ class SyncClient:
                     if gate.given_up:
                         return False
                     fd = os.open(partial, flags, FILE_MODE)
-                    fh = os.fdopen(fd, "ab" if resumed else "wb", buffering=0)
                 try:
                     for block in answer.iter_bytes():
                         with gate.lock:
                             if gate.given_up:
                                 return False  # what arrived stays; a resume continues
-                            _write_all(fh, block)
+                            write_all(fd, block)
                         transport.bytes_received += len(block)
                     with gate.lock:
                         if not gate.given_up:
-                            os.fsync(fh.fileno())
+                            os.fsync(fd)
                 finally:
-                    fh.close()
+                    os.close(fd)
             return False
 
         try:
             return transport.until_cancelled(fetch)
         except httpx.TransportError as exc:
             raise ServerUnreachable(reason=type(exc).__name__) from None
-
-
-def _write_all(fh: Any, data: bytes) -> None:
-    """Write every byte through an unbuffered file (a raw write may take only part)."""
-    view = memoryview(data)
-    while view:
-        view = view[fh.write(view):]
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ import re
 import threading
 from pathlib import Path
 
-from fieldapp.fsutil import FILE_MODE, fsync_dir, secure_mkdir
+from fieldapp.fsutil import FILE_MODE, fsync_dir, secure_mkdir, write_all
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -99,10 +99,7 @@ class BlobStore:
             current = os.fstat(fd).st_size
             if current != offset:
                 raise OffsetMismatch(current)
-            view = memoryview(chunk)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
+            write_all(fd, chunk)
             os.fsync(fd)
             return current + len(chunk)
         finally:
