@@ -99,19 +99,15 @@ class DraftOffer(QFrame):
         draft = self.current
         if draft is None:
             return
-        del self.drafts[row]
-        self.list.takeItem(row)
+        self.withdraw(draft.id)
         self.discard_requested.emit(draft)
-        if not self.drafts:
-            self.clear()
-            return
-        self.list.setCurrentRow(min(row, len(self.drafts) - 1))
-        self.list.setFocus()
-        self.retranslate()
+        if self.drafts:
+            self.list.setCurrentRow(min(row, len(self.drafts) - 1))
+            self.list.setFocus()
 
     def withdraw(self, draft_id: str) -> None:
-        """Stop offering a draft another form has just taken or discarded: two forms must
-        never write the same draft."""
+        """Stop offering a draft (discarded here, or taken or discarded by another form:
+        two forms must never write the same draft)."""
         row = next((i for i, d in enumerate(self.drafts) if d.id == draft_id), None)
         if row is None:
             return
