@@ -1,7 +1,7 @@
 """This device's keys, its project membership and the directory of peer devices.
 
 All of it lives in the SQLCipher vault (migration 0002): private keys never leave it. The
-sync client reads a `Membership` to know where and as whom to talk; flows read the
+sync client reads a `Membership` to know where and as whom to talk; the outbox reads the
 directory to know whom to seal each item for.
 """
 

@@ -68,6 +68,11 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EARLIEST = dt.date(1960, 1, 1)  # Mali's independence; nothing to record before it.
 MAX_TEXT = 200_000
+# Narrative fields a translator may see; never identity, witness code or places.
+NARRATIVE_FIELDS: dict[str, tuple[str, ...]] = {
+    "incident": ("title", "description", "language"),
+    "testimony": ("text", "summary", "language"),
+}
 
 
 # --- field checkers ---------------------------------------------------------------------

@@ -98,6 +98,46 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         raise
 
 
+@contextmanager
+def atomic(conn: Connection) -> Iterator[Connection]:
+    """All or nothing: a transaction of its own, or a savepoint inside the caller's (the
+    sync client applies a page of items in one transaction, each item atomic)."""
+    if not conn.in_transaction:
+        with transaction(conn):
+            yield conn
+        return
+    conn.execute("SAVEPOINT atomic_item")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK TO atomic_item")
+        conn.execute("RELEASE atomic_item")
+        raise
+    conn.execute("RELEASE atomic_item")
+
+
+def head_version(conn: Connection, record_id: str) -> str | None:
+    """The head version of a record (not an identity section), or `NotFound`."""
+    row = conn.execute("SELECT head FROM record WHERE id = ? AND kind != 'identity'",
+                       (record_id,)).fetchone()
+    if row is None:
+        raise NotFound(kind="record", id=str(record_id)[:60])
+    return str(row[0])
+
+
+def narrative(conn: Connection, record_id: str) -> dict[str, Any]:
+    """The narrative fields of a record's head (what a translator may see)."""
+    row = conn.execute("SELECT r.kind, v.body FROM record r JOIN version v ON v.hash = r.head "
+                       "WHERE r.id = ?", (record_id,)).fetchone()
+    if row is None:
+        raise NotFound(kind="record", id=record_id[:60])
+    kind, body = row[0], json.loads(row[1])
+    if kind not in model.NARRATIVE_FIELDS:
+        raise InvalidInput(field="id", reason="not one of the allowed values", value=kind)
+    fields = {k: body[k] for k in model.NARRATIVE_FIELDS[kind] if k in body}
+    return {"kind": kind, "fields": fields}
+
+
 def version_hash(record_id: str, kind: str, parent: str | None, author: str,
                  created_at: str, body: Mapping[str, Any]) -> str:
     return sha256_hex(canonical({"record": record_id, "kind": kind, "parent": parent,

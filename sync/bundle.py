@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fieldapp import audit, flows
+from fieldapp import audit, incoming, outbox
 from fieldapp.crypto import envelope
 from fieldapp.crypto.keys import verify_ed25519
 from fieldapp.errors import FieldappError, UnreadableFile
@@ -66,10 +66,10 @@ def export_bundle(vault: Vault, out: Path) -> int:
     member = membership(vault.conn)
     client = _client(vault)
     try:
-        flows.enqueue_unsent(vault.conn)
+        outbox.enqueue_unsent(vault.conn)
         frames: list[tuple[int, bytes, dict[str, Any]]] = []
         epochs: set[str] = set()
-        for oid, kind, ref, _size in flows.pending(vault.conn):
+        for oid, kind, ref, _size in outbox.pending(vault.conn):
             if kind == "media":
                 row = vault.conn.execute("SELECT epoch_id FROM outbox WHERE kind = "
                                          "'attachment' AND ref = ?", (ref,)).fetchone()
@@ -270,7 +270,7 @@ def _file_sha(vault: Vault, att_id: str) -> str:
 
 def _place_blobs(vault: Vault, blobs: dict[str, bytes]) -> None:
     """Attachment files carried in the bundle for attachments that arrived."""
-    for item in flows.waiting_attachments(vault.conn):
+    for item in incoming.waiting_attachments(vault.conn):
         data = blobs.get(str(item.get("blob_sha256")))
         if data is None:
             continue
@@ -279,7 +279,7 @@ def _place_blobs(vault: Vault, blobs: dict[str, bytes]) -> None:
         final.chmod(FILE_MODE)
         fsync_dir(final.parent)
         try:
-            flows.complete_attachment(vault.conn, item, vault.pseudonym)
+            incoming.complete_attachment(vault.conn, item, vault.pseudonym)
         except FieldappError:
             final.unlink(missing_ok=True)
 

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fieldapp import flows
+from fieldapp import outbox, reviews, translations
 from fieldapp.cli.context import Context, UsageError
 from fieldapp.errors import InvalidInput
 from fieldapp.fsutil import read_input
@@ -64,20 +64,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", required=True,
                    choices=["verified", "needs-info", "unsubstantiated", "duplicate"])
     p.add_argument("--note", default="", metavar=_("TEXT"))
-    p.add_argument("--confidence", choices=list(flows.CONFIDENCES))
+    p.add_argument("--confidence", choices=list(reviews.CONFIDENCES))
     p.add_argument("--duplicate-of", metavar="ID")
     p.set_defaults(handler=cmd_review)
 
     p = sub.add_parser("assign", help=_("assign a record to a translator (coordinator)"))
     p.add_argument("id")
     p.add_argument("--translator", required=True, metavar=_("PSEUDONYM"))
-    p.add_argument("--to", required=True, choices=list(flows.TARGET_LANGS))
+    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS))
     p.set_defaults(handler=cmd_assign)
 
     p = sub.add_parser("translate", help=_("translate a field of an assigned record"))
     p.add_argument("id")
     p.add_argument("--field", required=True)
-    p.add_argument("--to", required=True, choices=list(flows.TARGET_LANGS))
+    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS))
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", metavar=_("TEXT"))
     source.add_argument("--from", dest="source", metavar=_("FILE"))
@@ -195,8 +195,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     conn = ctx.vault().conn
     ctx.vault().records.get(args.id)  # NotFound for an unknown id
-    flows.enqueue_unsent(conn)  # every local write is pending until the server confirms
-    state = flows.record_state(conn, args.id)
+    outbox.enqueue_unsent(conn)  # every local write is pending until the server confirms
+    state = outbox.record_state(conn, args.id)
     if args.json:
         ctx.json(state)
         return 0
@@ -221,7 +221,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
     vault = ctx.vault()
     require_role(vault.conn, "coordinator")
-    flows.add_review(vault.conn, vault.pseudonym, args.id, args.status, note=args.note,
+    reviews.add_review(vault.conn, vault.pseudonym, args.id, args.status, note=args.note,
                      confidence=args.confidence, duplicate_of=args.duplicate_of)
     ctx.out(_("Review saved; it goes to the author at the next sync."))
     return 0
@@ -230,7 +230,7 @@ def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
     vault = ctx.vault()
     require_role(vault.conn, "coordinator")
-    flows.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to)
+    translations.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to)
     ctx.out(_("Assigned; the translator receives the narrative (never the identity) at the "
               "next sync."))
     return 0
@@ -246,7 +246,7 @@ def cmd_translate(ctx: Context, args: argparse.Namespace) -> int:
             raise InvalidInput(field="from", reason="text expected") from None
     else:
         text = args.text
-    flows.add_translation(vault.conn, vault.pseudonym, args.id, args.field, args.to, text)
+    translations.add_translation(vault.conn, vault.pseudonym, args.id, args.field, args.to, text)
     ctx.out(_("Translation saved; it goes to the coordinators at the next sync."))
     return 0
 

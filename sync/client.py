@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from fieldapp import flows
+from fieldapp import incoming, outbox
 from fieldapp.crypto import envelope
 from fieldapp.errors import FieldappError, ItemRejected
 from fieldapp.fsutil import FILE_MODE, fsync_dir, write_all
@@ -187,8 +187,8 @@ class SyncClient:
         item = signed_coordinator_list(self.vault)
         if item is None:
             return False
-        audience = flows.audience(self.conn, self.member, item)
-        digest = flows.item_hash({"c": item["coordinators"], "to": audience})
+        audience = outbox.audience(self.conn, self.member, item)
+        digest = outbox.item_hash({"c": item["coordinators"], "to": audience})
         if self.vault.setting(PUBLISHED_SETTING) == digest:
             return False
         with transaction(self.conn):
@@ -224,7 +224,7 @@ class SyncClient:
                 "SELECT count(*) FROM outbox WHERE kind = 'media' AND state = 'failed'"
             ).fetchone()[0])
         if not self.text_only:
-            self.report.attachments_waiting = len(flows.waiting_attachments(self.conn))
+            self.report.attachments_waiting = len(incoming.waiting_attachments(self.conn))
         reasons = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT reason FROM outbox WHERE state != 'sent' AND reason IS NOT NULL "  # noqa: S608
             + ("AND kind != 'media' " if self.text_only else "") + "LIMIT 10")]
@@ -237,7 +237,7 @@ class SyncClient:
                                 (oid,)).fetchone()
         if row[0] is not None:
             return bytes(row[0]), str(row[1])
-        item = flows.outbox_item(self.conn, kind, ref)
+        item = outbox.outbox_item(self.conn, kind, ref)
         if kind == "attachment":
             item.update(self._blob_facts(ref))
         with transaction(self.conn):
@@ -260,8 +260,8 @@ class SyncClient:
 
     def push(self) -> None:
         """Send every pending text item (then media unless text-only)."""
-        flows.enqueue_unsent(self.conn)
-        queue = flows.pending(self.conn, text_only=self.text_only)
+        outbox.enqueue_unsent(self.conn)
+        queue = outbox.pending(self.conn, text_only=self.text_only)
         media = [q for q in queue if q[1] == "media"]
         items: list[tuple[int, bytes, str]] = []
         for oid, kind, ref, _size in queue:
@@ -271,7 +271,7 @@ class SyncClient:
             try:
                 sealed, epoch_id = self._sealed(oid, kind, ref)
             except (FieldappError, ValueError) as exc:
-                flows.mark_failed(self.conn, oid, _reason(exc), final=True)
+                outbox.mark_failed(self.conn, oid, _reason(exc), final=True)
                 continue
             items.append((oid, sealed, epoch_id))
         total = len(items) + len(media)
@@ -279,7 +279,7 @@ class SyncClient:
         for oid, _kind, ref, size in media:
             self.transport.check_cancel()
             if self._over_budget(size):
-                flows.mark_failed(self.conn, oid, "data budget reached")
+                outbox.mark_failed(self.conn, oid, "data budget reached")
                 self.report.reasons.append("data budget reached")
                 continue
             self._upload_media(oid, ref)
@@ -309,11 +309,11 @@ class SyncClient:
                 lost += 1
                 reason = self._last_failure
                 for oid, _s, _e in batch:
-                    flows.mark_failed(self.conn, oid, reason, final=True)
+                    outbox.mark_failed(self.conn, oid, reason, final=True)
                 i += len(batch)
                 if lost >= 2:
                     for oid, _s, _e in items[i:]:
-                        flows.mark_failed(self.conn, oid, reason, final=True)
+                        outbox.mark_failed(self.conn, oid, reason, final=True)
                     break
                 continue
             lost = 0
@@ -329,7 +329,7 @@ class SyncClient:
         body = p.frame_items([*packets, *[b for _o, b in batch]])
         if self._over_budget(len(body)):
             for oid, _b in batch:
-                flows.mark_failed(self.conn, oid, "data budget reached")
+                outbox.mark_failed(self.conn, oid, "data budget reached")
             self.report.reasons.append("data budget reached")
             return 0
         try:
@@ -350,19 +350,19 @@ class SyncClient:
         for n, (oid, _b) in enumerate(batch, start=len(packets)):
             result = by_index.get(n)
             if result is None:
-                flows.mark_failed(self.conn, oid, "no answer for this item")
+                outbox.mark_failed(self.conn, oid, "no answer for this item")
             elif result.status in ("stored", "duplicate") and result.receipt is not None:
                 sent += self._accept_receipt(oid, result.receipt)
             else:
                 code = result.code or result.status
-                flows.mark_failed(self.conn, oid, f"refused by the server ({code})", final=True)
+                outbox.mark_failed(self.conn, oid, f"refused by the server ({code})", final=True)
         return sent
 
     def _accept_receipt(self, oid: int, receipt: p.Receipt) -> int:
         if not receipt.verify(self.server_key):
-            flows.mark_failed(self.conn, oid, "receipt signature does not verify", final=True)
+            outbox.mark_failed(self.conn, oid, "receipt signature does not verify", final=True)
             return 0
-        flows.mark_sent(self.conn, oid, receipt.model_dump(mode="json"),
+        outbox.mark_sent(self.conn, oid, receipt.model_dump(mode="json"),
                         self.vault.pseudonym)
         self.report.sent += 1
         return 1
@@ -374,18 +374,18 @@ class SyncClient:
         row = self.conn.execute("SELECT epoch_id, state FROM outbox WHERE kind = "
                                 "'attachment' AND ref = ?", (att_id,)).fetchone()
         if row is None or row[1] != "sent" or not row[0]:
-            flows.mark_failed(self.conn, oid, "description not sent yet")
+            outbox.mark_failed(self.conn, oid, "description not sent yet")
             return
         path = attachments.sealed_file(self.vault, att_id).path
         try:
             receipt = self.upload_file(path, row[0])
         except (ServerUnreachable, ServerRefused, OSError) as exc:
-            flows.mark_failed(self.conn, oid, _reason(exc), final=True)
+            outbox.mark_failed(self.conn, oid, _reason(exc), final=True)
             return
         if isinstance(receipt, p.Receipt):
             self._accept_receipt(oid, receipt)
         else:  # complete on the server, but its signed receipt was lost with the link
-            flows.mark_sent(self.conn, oid, receipt, self.vault.pseudonym)
+            outbox.mark_sent(self.conn, oid, receipt, self.vault.pseudonym)
             self.report.sent += 1
 
     def upload_file(self, path: Path, epoch_id: str) -> p.Receipt | dict[str, Any]:
@@ -566,7 +566,7 @@ class SyncClient:
                 self.keys.member = self.member
                 self.keys.forget_peers()
             return
-        if flows.apply_item(self.conn, item, sender=sender,
+        if incoming.apply_item(self.conn, item, sender=sender,
                             project_id=self.member.project_id,
                             actor=self.vault.pseudonym) and sender != self.member.device_id:
             self.report.received += 1
@@ -577,7 +577,7 @@ class SyncClient:
         end to end, then make them real attachments."""
         from fieldapp import attachments
 
-        waiting = flows.waiting_attachments(self.conn)
+        waiting = incoming.waiting_attachments(self.conn)
         for n, item in enumerate(waiting):
             self.transport.check_cancel()
             size = int(item.get("blob_size") or 0)
@@ -590,7 +590,7 @@ class SyncClient:
             final = self.vault.files_dir / f"{item['id']}.stored"
             try:
                 self._download(sha, final, size)
-                flows.complete_attachment(self.conn, item, self.vault.pseudonym)
+                incoming.complete_attachment(self.conn, item, self.vault.pseudonym)
                 b"".join(attachments.read(self.vault, item["id"]))  # verifies the plaintext
             except SyncCancelled:
                 raise  # the user's Cancel ends the sync; it is not a failed download

@@ -1,7 +1,7 @@
 """Epoch keys and public keys of one device, and sealing/opening of sync items.
 
-An item (a dict from fieldapp.flows) is sealed into one envelope under this device's
-epoch for the item's recipient set (`flows.audience`); one epoch per recipient set, so an
+An item (a dict from fieldapp.outbox) is sealed into one envelope under this device's
+epoch for the item's recipient set (`outbox.audience`); one epoch per recipient set, so an
 identity section never shares an epoch with a narrative one. Received key packets are
 opened and their epoch keys kept in the vault (table ``epoch_key``).
 """
@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fieldapp import audit, flows
+from fieldapp import audit, outbox
 from fieldapp.crypto import envelope
 from fieldapp.crypto.envelope import Epoch
 from fieldapp.crypto.keys import DeviceIdentity
@@ -129,12 +129,12 @@ class Keyring:
     # --- items ------------------------------------------------------------------------
     def seal_item(self, item: Mapping[str, Any]) -> tuple[bytes, Epoch]:
         """One envelope for ``item`` under the epoch of its audience."""
-        epoch = self.own_epoch(flows.audience(self.conn, self.member, item))
+        epoch = self.own_epoch(outbox.audience(self.conn, self.member, item))
         kind = item["type"]
         section = SECTION_OF[kind]
         if kind == "version" and item.get("kind") == "identity":
             section = "identity"
-        digest = item["hash"] if kind == "version" else flows.item_hash(item)
+        digest = item["hash"] if kind == "version" else outbox.item_hash(item)
         sealed = envelope.seal(epoch, self.identity, record_id=item["record_id"],
                                version_hash=digest, section=section,
                                kind=str(item.get("kind") or kind), payload=canonical(item))
@@ -151,7 +151,7 @@ class Keyring:
         if not isinstance(item, dict) or SECTION_OF.get(item.get("type", "")) is None:
             raise ItemRejected(reason="unknown item type")
         header = opened.header
-        expected = item.get("hash") if item["type"] == "version" else flows.item_hash(item)
+        expected = item.get("hash") if item["type"] == "version" else outbox.item_hash(item)
         if header.record_id != item.get("record_id") or header.version_hash != expected:
             raise ItemRejected(reason="header does not match the content")
         return opened.sender, item

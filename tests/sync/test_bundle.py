@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp import attachments, flows
+from fieldapp import attachments, outbox
 from sync import bundle
 from sync.client import SyncClient
 from sync.errors import BundleRejected
@@ -58,7 +58,7 @@ def test_bundle_to_coordinator_and_acks_back(sqlite_server, tmp_path: Path) -> N
     assert _states(mon) == {"pending"}
     bundle.import_bundle(mon, back)
     assert _states(mon) == {"sent"}
-    receipt = flows.record_state(mon.conn, ids[0])["items"][0]["receipt"]
+    receipt = outbox.record_state(mon.conn, ids[0])["items"][0]["receipt"]
     assert receipt["type"] == "device" and receipt["signature"]
     assert bundle.import_bundle(mon, back)["refused"] == 0  # idempotent both ways
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp import attachments, flows
+from fieldapp import attachments, outbox
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import membership, project_keys
 from sync import enroll
@@ -74,7 +74,7 @@ def test_text_only_then_budget_then_media(sqlite_server, tmp_path: Path) -> None
                         on_progress=lambda d, t, ph: phases.append(ph)).sync()
     assert report.complete and report.deferred == 1 and report.sent == 4
     assert "text" in phases and "upload" not in phases
-    state = flows.record_state(mon.conn, rid)
+    state = outbox.record_state(mon.conn, rid)
     assert {i["kind"]: i["state"] for i in state["items"]}["media"] == "pending"
     early = SyncClient(coord, settings=fast_settings()).sync()  # the photo is not up yet
     assert early.complete and early.attachments_waiting == 1

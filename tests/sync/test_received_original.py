@@ -8,7 +8,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from fieldapp import attachments, flows
+from fieldapp import attachments, incoming, outbox
 from fieldapp.errors import NoOriginal
 from fieldapp.profile import Profile
 from tests.conftest import PASSPHRASE
@@ -28,13 +28,13 @@ def test_received_image_has_no_original(vault, tmp_path, keep_original):
     rid = vault.records.add("incident", {"title": "t", "occurred_on": "2024",
                                          "event_type": "looting"})
     att = attachments.attach(vault, rid, _photo(tmp_path / "p.jpg"), keep_original)
-    item = flows.attachment_item(vault.conn, att)
+    item = outbox.attachment_item(vault.conn, att)
     other, _ = Profile(tmp_path / "other").create("Coord-1", PASSPHRASE, kdf_seconds=0)
     try:
         other_rid = other.records.add("incident", {"title": "t", "occurred_on": "2024",
                                                    "event_type": "looting"})
         shutil.copyfile(vault.files_dir / f"{att}.stored", other.files_dir / f"{att}.stored")
-        flows.complete_attachment(other.conn, {**item, "record_id": other_rid}, "Coord-1")
+        incoming.complete_attachment(other.conn, {**item, "record_id": other_rid}, "Coord-1")
         assert attachments.read_bytes(other, att) == attachments.read_bytes(vault, att)
         with pytest.raises(NoOriginal):
             attachments.read_bytes(other, att, original=True)
@@ -48,13 +48,13 @@ def test_received_document_original_is_the_stored_copy(vault, tmp_path):
     doc = tmp_path / "note.txt"
     doc.write_text("plain notes")
     att = attachments.attach(vault, rid, doc)
-    item = flows.attachment_item(vault.conn, att)
+    item = outbox.attachment_item(vault.conn, att)
     other, _ = Profile(tmp_path / "other").create("Coord-1", PASSPHRASE, kdf_seconds=0)
     try:
         other_rid = other.records.add("incident", {"title": "t", "occurred_on": "2024",
                                                    "event_type": "looting"})
         shutil.copyfile(vault.files_dir / f"{att}.stored", other.files_dir / f"{att}.stored")
-        flows.complete_attachment(other.conn, {**item, "record_id": other_rid}, "Coord-1")
+        incoming.complete_attachment(other.conn, {**item, "record_id": other_rid}, "Coord-1")
         assert attachments.read_bytes(other, att, original=True) == b"plain notes"
     finally:
         other.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from fieldapp import flows
+from fieldapp import outbox
 from fieldapp.i18n import N_, _
 from fieldapp.records import Summary
 
@@ -41,7 +41,7 @@ class OutboxModel(RecordTableModel):
     def state_of(self, summary: Summary) -> dict[str, Any]:
         state = self._states.get(summary.id)
         if state is None:
-            state = flows.record_state(self._store.conn, summary.id)
+            state = outbox.record_state(self._store.conn, summary.id)
             self._states[summary.id] = state
         return state
 

@@ -1,5 +1,5 @@
-"""Core sync flows on real SQLCipher vaults, no network: outbox, apply, conflicts, reviews,
-assignments and translations."""
+"""The outbox and incoming items on real SQLCipher vaults, no network: apply, conflicts,
+reviews, assignments and translations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp import flows
+from fieldapp import incoming, outbox, reviews, translations
 from fieldapp.crypto.keys import DeviceIdentity
 from fieldapp.errors import InvalidInput, ItemRejected, NotFound, UnknownTranslator
 from fieldapp.membership import Peer, save_peer
@@ -38,13 +38,13 @@ def pair(tmp_path: Path):
 
 def _ship(src, dst, sender: str = "aaaaaaaaaaaaaaaa") -> int:
     """Everything in src's outbox applied at dst (as the client would after opening)."""
-    flows.enqueue_unsent(src.conn)
+    outbox.enqueue_unsent(src.conn)
     applied = 0
-    for _oid, kind, ref, _size in flows.pending(src.conn):
+    for _oid, kind, ref, _size in outbox.pending(src.conn):
         if kind == "media":
             continue
-        item = flows.outbox_item(src.conn, kind, ref)
-        applied += flows.apply_item(dst.conn, item, sender=sender, project_id="p",
+        item = outbox.outbox_item(src.conn, kind, ref)
+        applied += incoming.apply_item(dst.conn, item, sender=sender, project_id="p",
                                     actor=dst.pseudonym)
     return applied
 
@@ -54,11 +54,11 @@ def test_local_writes_are_queued_once(pair) -> None:
     rid = monitor.records.add("incident", INCIDENT)
     monitor.records.edit(rid, {"region": "Ségou"})
     monitor.records.add("testimony", TESTIMONY)
-    assert flows.enqueue_unsent(monitor.conn) == 4  # 2 versions + testimony + identity
-    assert flows.enqueue_unsent(monitor.conn) == 0
-    kinds = [k for _i, k, _r, _s in flows.pending(monitor.conn)]
+    assert outbox.enqueue_unsent(monitor.conn) == 4  # 2 versions + testimony + identity
+    assert outbox.enqueue_unsent(monitor.conn) == 0
+    kinds = [k for _i, k, _r, _s in outbox.pending(monitor.conn)]
     assert kinds == ["version"] * 4
-    assert flows.record_state(monitor.conn, rid)["state"] == "pending"
+    assert outbox.record_state(monitor.conn, rid)["state"] == "pending"
 
 
 def test_versions_arrive_with_identity_links_and_search(pair) -> None:
@@ -87,7 +87,7 @@ def test_two_versions_with_same_parent_are_both_kept(pair) -> None:
     _ship(monitor, coord)
     rows = coord.conn.execute("SELECT record_id FROM conflict").fetchall()
     assert rows == [(rid,)]
-    conflicts = flows.record_state(coord.conn, rid)["conflicts"]
+    conflicts = outbox.record_state(coord.conn, rid)["conflicts"]
     assert {conflicts[0]["author_a"], conflicts[0]["author_b"]} == {"Sahel-7", "Coord-1"}
     titles = {v.body["title"] for v in coord.records.history(rid)}
     assert titles == {INCIDENT["title"], "Version du moniteur", "Version du coordinateur"}
@@ -96,12 +96,12 @@ def test_two_versions_with_same_parent_are_both_kept(pair) -> None:
 def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
     monitor, coord = pair
     rid = monitor.records.add("incident", INCIDENT)
-    flows.enqueue_unsent(monitor.conn)
+    outbox.enqueue_unsent(monitor.conn)
     digest = monitor.records.get(rid).head
-    item = flows.version_item(monitor.conn, digest)
+    item = outbox.version_item(monitor.conn, digest)
     item["body"]["title"] = "Falsifié"
     with pytest.raises(ItemRejected):
-        flows.apply_item(coord.conn, item, sender="x", project_id="p", actor="Coord-1")
+        incoming.apply_item(coord.conn, item, sender="x", project_id="p", actor="Coord-1")
     assert coord.conn.execute("SELECT count(*) FROM record").fetchone()[0] == 0
     assert coord.conn.execute("SELECT count(*) FROM applied").fetchone()[0] == 0
     attachment = {"type": "attachment", "record_id": rid, "sha256_stored": "0" * 64,
@@ -113,18 +113,18 @@ def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
                 {**attachment, "id": "0190aaaa-0000-7000-8000-000000000000",
                  "blob_sha256": "../../v1/devices/x/revoke"}):
         with pytest.raises(ItemRejected):
-            flows.apply_item(coord.conn, bad, sender="x", project_id="p", actor="C")
+            incoming.apply_item(coord.conn, bad, sender="x", project_id="p", actor="C")
 
 
 def test_review_round_trip_sets_status_and_note(pair) -> None:
     monitor, coord = pair
     rid = monitor.records.add("incident", INCIDENT)
     _ship(monitor, coord)
-    flows.add_review(coord.conn, "Coord-1", rid, "needs-info", note="Quelle heure ?",
+    reviews.add_review(coord.conn, "Coord-1", rid, "needs-info", note="Quelle heure ?",
                      confidence="medium")
     assert coord.records.get(rid).status == "needs-info"
     _ship(coord, monitor, sender="cccccccccccccccc")
-    state = flows.record_state(monitor.conn, rid)
+    state = outbox.record_state(monitor.conn, rid)
     assert state["review"]["status"] == "needs-info"
     assert state["review"]["note"] == "Quelle heure ?"
     assert monitor.records.get(rid).status == "needs-info"
@@ -140,9 +140,9 @@ def test_bad_reviews_refused(pair, kwargs) -> None:
     rid = coord.records.add("incident", INCIDENT)
     status = kwargs.pop("status")
     with pytest.raises(InvalidInput):
-        flows.add_review(coord.conn, "C", rid, status, **kwargs)
+        reviews.add_review(coord.conn, "C", rid, status, **kwargs)
     with pytest.raises(NotFound):
-        flows.add_review(coord.conn, "C", "0190aaaa-0000-7000-8000-000000000000", "verified")
+        reviews.add_review(coord.conn, "C", "0190aaaa-0000-7000-8000-000000000000", "verified")
 
 
 def test_assignment_carries_narrative_only_and_translation_comes_back(pair, tmp_path) -> None:
@@ -153,25 +153,25 @@ def test_assignment_carries_narrative_only_and_translation_comes_back(pair, tmp_
         _ship(monitor, coord)
         device = DeviceIdentity.generate("X25519")
         with pytest.raises(UnknownTranslator):
-            flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "en")
+            translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "en")
         save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
                                         device.public))
         with pytest.raises(InvalidInput):
-            flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "de")
-        flows.assign(coord.conn, "Coord-1", tes, "trad-3", "en")
-        item = flows.outbox_item(coord.conn, "assignment", flows.pending(coord.conn)[-1][2])
+            translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "de")
+        translations.assign(coord.conn, "Coord-1", tes, "trad-3", "en")
+        item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
         text = json.dumps(item, ensure_ascii=False)
         assert "Aminata" not in text and "W-12" not in text and "+223" not in text
-        assert flows.audience(coord.conn, _member(coord), item) == sorted(
+        assert outbox.audience(coord.conn, _member(coord), item) == sorted(
             {device.public.key_id, "cccccccccccccccc"})
         _ship(coord, translator, sender="cccccccccccccccc")
         body = translator.records.get(tes).body
         assert body == {"text": TESTIMONY["text"], "summary": "Motos au matin"}
         assert translator.records.get(tes).identity is None
-        flows.add_translation(translator.conn, "Trad-3", tes, "text", "en",
+        translations.add_translation(translator.conn, "Trad-3", tes, "text", "en",
                               "I saw the motorbikes arrive in the morning.")
         with pytest.raises(InvalidInput):
-            flows.add_translation(translator.conn, "Trad-3", tes, "witness_code", "en", "x")
+            translations.add_translation(translator.conn, "Trad-3", tes, "witness_code", "en", "x")
         _ship(translator, coord, sender=device.public.key_id)
         rows = coord.conn.execute("SELECT field, target_lang, text, translator FROM "
                                   "translation WHERE record_id = ?", (tes,)).fetchall()
@@ -191,15 +191,15 @@ def _member(vault):
 def test_sent_receipt_is_audited_and_failures_are_honest(pair) -> None:
     monitor, _ = pair
     rid = monitor.records.add("incident", INCIDENT)
-    flows.enqueue_unsent(monitor.conn)
-    (oid, _k, _r, _s), = flows.pending(monitor.conn)
-    flows.mark_failed(monitor.conn, oid, "server unreachable")
-    assert flows.record_state(monitor.conn, rid)["state"] == "pending"
-    flows.mark_failed(monitor.conn, oid, "server unreachable", final=True)
-    state = flows.record_state(monitor.conn, rid)
+    outbox.enqueue_unsent(monitor.conn)
+    (oid, _k, _r, _s), = outbox.pending(monitor.conn)
+    outbox.mark_failed(monitor.conn, oid, "server unreachable")
+    assert outbox.record_state(monitor.conn, rid)["state"] == "pending"
+    outbox.mark_failed(monitor.conn, oid, "server unreachable", final=True)
+    state = outbox.record_state(monitor.conn, rid)
     assert state["state"] == "failed" and state["items"][0]["reason"] == "server unreachable"
-    flows.mark_sent(monitor.conn, oid, {"seq": 7, "signature": "sig"}, "Sahel-7")
-    state = flows.record_state(monitor.conn, rid)
+    outbox.mark_sent(monitor.conn, oid, {"seq": 7, "signature": "sig"}, "Sahel-7")
+    state = outbox.record_state(monitor.conn, rid)
     assert state["state"] == "sent" and state["items"][0]["receipt"]["seq"] == 7
     actions = [r[0] for r in monitor.conn.execute("SELECT action FROM audit")]
     assert actions[-1] == "receipt"
@@ -212,8 +212,8 @@ def test_own_assignment_coming_back_leaves_the_full_record(pair, tmp_path) -> No
     device = DeviceIdentity.generate("X25519")
     save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
                                     device.public))
-    flows.assign(coord.conn, "Coord-1", tes, "Trad-3", "fr")
-    item = flows.outbox_item(coord.conn, "assignment", flows.pending(coord.conn)[-1][2])
-    assert flows.apply_item(coord.conn, item, sender="c", project_id="p", actor="Coord-1")
+    translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "fr")
+    item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
+    assert incoming.apply_item(coord.conn, item, sender="c", project_id="p", actor="Coord-1")
     assert coord.records.get(tes).body["witness_code"] == "W-12"
     assert len(coord.records.history(tes)) == 1

@@ -1,0 +1,212 @@
+"""The outbox: what this device sends, and how each item stands (pending, sent, failed).
+
+Every local write becomes an *item* (a plain JSON-able dict) queued here. Versions and
+attachments are found by `enqueue_unsent` (called by the sync client and the bundle
+export), so records.py needs no hook; reviews, translations and assignments are queued in
+the same transaction that writes them (fieldapp.reviews, fieldapp.translations).
+
+Who receives what (`audience`): coordinators receive everything; the author's device
+receives reviews of its records (not its own items back); a translator receives only the
+narrative fields of the records assigned to it, re-sealed by the coordinator, and never an
+identity section.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from . import audit
+from .errors import InvalidInput, NotFound
+from .jsonutil import canonical, sha256_hex
+from .membership import Membership, peers
+from .records import atomic, narrative, transaction
+from .store.db import Connection
+
+PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "attachment": 1,
+            "media": 2}
+
+
+def item_hash(item: Mapping[str, Any]) -> str:
+    """Content hash of an item: the idempotency key when applying."""
+    return sha256_hex(canonical(item))
+
+
+def enqueue(conn: Connection, kind: str, ref: str, record_id: str | None,
+             size: int = 0) -> bool:
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO outbox (kind, ref, record_id, priority, size, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (kind, ref, record_id, PRIORITY[kind], size, audit.now()))
+    return cur.rowcount > 0
+
+
+def enqueue_unsent(conn: Connection) -> int:
+    """Queue every local version and attachment not yet in the outbox; returns how many."""
+    added = 0
+    with transaction(conn):
+        for digest, record_id in conn.execute(
+                "SELECT v.hash, v.record_id FROM version v WHERE v.origin = 'local' AND "
+                "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'version' AND "
+                "o.ref = v.hash) ORDER BY v.rowid").fetchall():
+            added += enqueue(conn, "version", digest, record_id)
+        for att_id, record_id, size in conn.execute(
+                "SELECT a.id, a.record_id, a.stored_size FROM attachment a WHERE NOT EXISTS "
+                "(SELECT 1 FROM outbox o WHERE o.kind = 'attachment' AND o.ref = a.id) AND "
+                "NOT EXISTS (SELECT 1 FROM incoming_attachment i WHERE i.id = a.id) "
+                "ORDER BY a.rowid").fetchall():
+            added += enqueue(conn, "attachment", att_id, record_id)
+            added += enqueue(conn, "media", att_id, record_id, size)
+    return added
+
+
+def version_item(conn: Connection, digest: str) -> dict[str, Any]:
+    """The item for one stored version (plus the record's links and identity owner)."""
+    row = conn.execute(
+        "SELECT v.hash, v.record_id, v.parent, v.kind, v.author, v.created_at, v.body, "
+        "r.owner FROM version v JOIN record r ON r.id = v.record_id WHERE v.hash = ?",
+        (digest,)).fetchone()
+    if row is None:
+        raise NotFound(kind="version", id=digest[:60])
+    links = [r[0] for r in conn.execute(
+        "SELECT to_id FROM link WHERE from_id = ? AND role = 'incident' ORDER BY to_id",
+        (row[1],))]
+    return {"type": "version", "hash": row[0], "record_id": row[1], "parent": row[2],
+            "kind": row[3], "author": row[4], "created_at": row[5],
+            "body": json.loads(row[6]), "owner": row[7], "links": links}
+
+
+ATTACHMENT_COLUMNS = ("id", "record_id", "kind", "mime", "name", "size", "stored_size",
+                "sha256_original", "sha256_stored", "file_key", "has_original", "stripped",
+                "thumbnail", "width", "height", "created_at", "created_by")
+
+
+def attachment_item(conn: Connection, att_id: str) -> dict[str, Any]:
+    """The item describing an attachment: metadata, thumbnail and the file key (the
+    encrypted file itself travels separately, as uploaded bytes)."""
+    row = conn.execute(f"SELECT {', '.join(ATTACHMENT_COLUMNS)} FROM attachment "  # noqa: S608
+                       "WHERE id = ?", (att_id,)).fetchone()
+    if row is None:
+        raise NotFound(kind="attachment", id=att_id[:60])
+    item = dict(zip(ATTACHMENT_COLUMNS, row, strict=True))
+    item["file_key"] = base64.b64encode(bytes(item["file_key"])).decode()
+    if item["thumbnail"] is not None:
+        item["thumbnail"] = base64.b64encode(bytes(item["thumbnail"])).decode()
+    item["stripped"] = json.loads(item["stripped"] or "{}")
+    item["type"] = "attachment"
+    return item
+
+
+def _row_item(conn: Connection, table: str, columns: tuple[str, ...], key: str,
+              kind: str) -> dict[str, Any]:
+    row = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = ?",  # noqa: S608
+                       (key,)).fetchone()
+    if row is None:
+        raise NotFound(kind=kind, id=key[:60])
+    return {"type": kind, **dict(zip(columns, row, strict=True))}
+
+
+_REVIEW_COLUMNS = ("id", "record_id", "version_hash", "status", "duplicate_of", "confidence",
+                   "note", "reviewer", "created_at")
+_TRANSLATION_COLUMNS = ("id", "record_id", "field", "source_lang", "target_lang", "text",
+                        "translator", "status", "created_at")
+_ASSIGNMENT_COLUMNS = ("id", "record_id", "translator", "translator_device", "target_lang",
+                       "assigned_by", "created_at")
+
+
+def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
+    """The item an outbox row stands for (``media`` rows have no item: raw bytes)."""
+    if kind == "version":
+        return version_item(conn, ref)
+    if kind == "attachment":
+        return attachment_item(conn, ref)
+    if kind == "review":
+        return _row_item(conn, "review", _REVIEW_COLUMNS, ref, "review")
+    if kind == "translation":
+        return _row_item(conn, "translation", _TRANSLATION_COLUMNS, ref, "translation")
+    if kind == "assignment":
+        item = _row_item(conn, "assignment", _ASSIGNMENT_COLUMNS, ref, "assignment")
+        item.update(narrative(conn, item["record_id"]))
+        return item
+    raise InvalidInput(field="kind", reason="not one of the allowed values", value=kind)
+
+
+
+def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> list[str]:
+    """Device ids an item is sealed for (always the coordinators, never a translator
+    unless it is the assignee of an assignment, never anyone for an identity but them)."""
+    ids = {p.device_id for p in member.coordinators}  # trusted: invite or signed list
+    if member.is_coordinator:
+        ids.add(member.device_id)
+    kind = item.get("type")
+    # The author keeps its own items locally: sealing them to itself too would only make
+    # the server send them back down a slow link.
+    if kind == "review":
+        origin = conn.execute("SELECT device_id FROM record_origin WHERE record_id = ?",
+                              (item.get("record_id"),)).fetchone()
+        if origin:
+            ids.add(origin[0])
+    elif kind == "assignment":
+        ids.add(str(item["translator_device"]))
+    elif kind == "coordinators":  # the signed list goes to every active device
+        ids |= {p.device_id for p in peers(conn)}
+    return sorted(ids)
+
+
+
+def pending(conn: Connection, *, text_only: bool = False) -> list[tuple[int, str, str, int]]:
+    """(outbox id, kind, ref, size) of what still has to go, text first, media last."""
+    sql = ("SELECT id, kind, ref, size FROM outbox WHERE state != 'sent' "  # noqa: S608
+           + ("AND kind != 'media' " if text_only else "") + "ORDER BY priority, id")
+    return [tuple(r) for r in conn.execute(sql).fetchall()]  # type: ignore[misc]  # noqa: S608
+
+
+def mark_sent(conn: Connection, outbox_id: int, receipt: Mapping[str, Any] | None,
+              actor: str) -> None:
+    """An item the server confirmed: state sent, its receipt stored and audited."""
+    with atomic(conn):
+        row = conn.execute("SELECT kind, ref, record_id FROM outbox WHERE id = ?",
+                           (outbox_id,)).fetchone()
+        conn.execute("UPDATE outbox SET state = 'sent', reason = NULL, receipt = ?, "
+                     "sent_at = ? WHERE id = ?",
+                     (json.dumps(dict(receipt or {}), sort_keys=True), audit.now(),
+                      outbox_id))
+        if receipt:
+            audit.append(conn, actor, "receipt", row[2],
+                         {"kind": row[0], "ref": row[1], "receipt": dict(receipt)})
+
+
+def mark_failed(conn: Connection, outbox_id: int, reason: str, *, final: bool = False) -> None:
+    """Another failed attempt; ``final`` makes the state 'failed' (else it stays pending)."""
+    with atomic(conn):
+        conn.execute("UPDATE outbox SET attempts = attempts + 1, reason = ?, "
+                     "state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
+                     (reason[:300], int(final), outbox_id))
+
+
+def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
+    """What `fieldapp status ID` says: the record's outbox items and its latest review."""
+    items = [dict(zip(("kind", "ref", "state", "reason", "attempts", "receipt", "sent_at"),
+                      r, strict=True))
+             for r in conn.execute(
+                 "SELECT kind, ref, state, reason, attempts, receipt, sent_at FROM outbox "
+                 "WHERE record_id = ? ORDER BY id", (record_id,))]
+    for item in items:
+        item["receipt"] = json.loads(item["receipt"]) if item["receipt"] else None
+    states = {i["state"] for i in items}
+    overall = ("failed" if "failed" in states else "pending" if "pending" in states
+               else "sent" if items else "local")
+    review = conn.execute(
+        "SELECT status, note, confidence, duplicate_of, reviewer, created_at FROM review "
+        "WHERE record_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        (record_id,)).fetchone()
+    conflicts = [dict(zip(("parent", "version_a", "version_b", "author_a", "author_b"), r,
+                          strict=True))
+                 for r in conn.execute("SELECT parent, version_a, version_b, author_a, "
+                                       "author_b FROM conflict WHERE record_id = ?",
+                                       (record_id,))]
+    return {"record_id": record_id, "state": overall, "items": items, "conflicts": conflicts,
+            "review": dict(zip(("status", "note", "confidence", "duplicate_of", "reviewer",
+                                "created_at"), review, strict=True)) if review else None}
+
