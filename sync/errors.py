@@ -45,3 +45,11 @@ class BundleRejected(FieldappError):
     """A bundle file is damaged, forged or for another project (reason)."""
 
     exit_code = 2
+
+
+def reason_of(exc: BaseException) -> str:
+    """A short, non-sensitive reason for the outbox and the sync report."""
+    if isinstance(exc, FieldappError):
+        detail = ", ".join(f"{k}={v}" for k, v in exc.params.items())
+        return f"{type(exc).__name__}({detail})" if detail else type(exc).__name__
+    return type(exc).__name__

@@ -100,16 +100,16 @@ def test_server_killed_and_restarted_mid_sync(sqlite_server, tmp_path: Path) -> 
             sqlite_server.kill()
 
     client.on_progress = on_progress
-    import sync.client as client_module
+    import sync.push as push_module
 
-    old = client_module.BATCH_BYTES
-    client_module.BATCH_BYTES = 4096  # several batches, so the kill lands mid-push
+    old = push_module.BATCH_BYTES
+    push_module.BATCH_BYTES = 4096  # several batches, so the kill lands mid-push
     try:
         report = client.sync()
     except ServerUnreachable:
         report = None
     finally:
-        client_module.BATCH_BYTES = old
+        push_module.BATCH_BYTES = old
     assert report is None or not report.complete
     restarted = sqlite_server.restart()
     try:
