@@ -15,8 +15,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from sync import protocol as p
 
 from . import auth
-from .app import _DEVICE, _HEX32, _HEX64, _OCTETS, _UUID, AUTH, ApiError, NewItem, Server, valid
 from .blobs import BlobHashMismatch, OffsetMismatch
+from .service import AUTH, DEVICE_ID, HEX32, HEX64, OCTETS, UUID, ApiError, NewItem, Server, valid
 from .storage import KeyConflict, now_ms
 
 _SECTIONS = ("record", "narrative", "identity", "review", "translation", "assignment",
@@ -124,7 +124,7 @@ def _install_enrollment(app: FastAPI, server: Server) -> None:
     def revoke(device_id: str, who: auth.Caller = AUTH) -> p.DeviceInfo:
         if not who.is_coordinator:
             raise ApiError(403, "forbidden", "Only a coordinator can revoke a device.")
-        valid(_DEVICE, device_id, "device")
+        valid(DEVICE_ID, device_id, "device")
         target = server.storage.device(device_id)
         if target is None:
             raise ApiError(404, "not_found", "No such device.")
@@ -144,22 +144,22 @@ def _receipt_response(created: bool, receipt: p.Receipt) -> JSONResponse:
 
 
 def _install_items(app: FastAPI, server: Server) -> None:
-    @app.put("/v1/keypackets/{epoch_id}", response_model=p.Receipt, openapi_extra=_OCTETS,
+    @app.put("/v1/keypackets/{epoch_id}", response_model=p.Receipt, openapi_extra=OCTETS,
              responses={201: {"model": p.Receipt}, 409: {"model": p.ErrorBody}})
     async def put_key_packet(epoch_id: str, request: Request,
                              who: auth.Caller = AUTH) -> Response:
-        valid(_HEX32, epoch_id, "epoch")
+        valid(HEX32, epoch_id, "epoch")
         data = await request.body()
         stored, receipt = await server.ingest(data, who, "keypacket/" + epoch_id)
         return _receipt_response(stored.created, receipt)
 
     @app.put("/v1/envelopes/{record_id}/{version_hash}/{section}", response_model=p.Receipt,
-             openapi_extra=_OCTETS,
+             openapi_extra=OCTETS,
              responses={201: {"model": p.Receipt}, 409: {"model": p.ErrorBody}})
     async def put_envelope(record_id: str, version_hash: str, section: str,
                            request: Request, who: auth.Caller = AUTH) -> Response:
-        valid(_UUID, record_id, "record")
-        valid(_HEX64, version_hash, "version")
+        valid(UUID, record_id, "record")
+        valid(HEX64, version_hash, "version")
         if section not in _SECTIONS:
             raise ApiError(404, "not_found", "No such section.")
         data = await request.body()
@@ -167,7 +167,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
             data, who, f"envelope/{record_id}/{version_hash}/{section}")
         return _receipt_response(stored.created, receipt)
 
-    @app.post("/v1/push", response_model=p.PushResults, openapi_extra=_OCTETS)
+    @app.post("/v1/push", response_model=p.PushResults, openapi_extra=OCTETS)
     async def push(request: Request, who: auth.Caller = AUTH) -> p.PushResults:
         data = await request.body()
         try:
@@ -248,7 +248,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "bad_metadata", "Upload-Metadata is malformed.", _TUS) from None
         sha, epoch_id = meta.get("sha256", ""), meta.get("epoch", "")
-        if not _HEX64.fullmatch(sha) or not _HEX32.fullmatch(epoch_id):
+        if not HEX64.fullmatch(sha) or not HEX32.fullmatch(epoch_id):
             raise ApiError(400, "bad_metadata", "sha256 and epoch are required.", _TUS)
         found = server.storage.key_packet(epoch_id)
         if found is None:
@@ -272,7 +272,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
         return Response(status_code=201, headers=location)
 
     def _upload(sha: str, who: auth.Caller) -> dict[str, object]:
-        valid(_HEX64, sha, "upload")
+        valid(HEX64, sha, "upload")
         row = server.storage.blob(sha)
         if row is None or not (who.is_coordinator or row["uploader"] == who.device_id):
             raise ApiError(404, "not_found", "No such upload.", _TUS)
@@ -285,7 +285,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
             **_TUS, "Upload-Offset": str(server.blobs.offset(sha)),
             "Upload-Length": str(row["length"]), "Cache-Control": "no-store"})
 
-    @app.patch("/v1/uploads/{sha}", status_code=204, openapi_extra=_OCTETS)
+    @app.patch("/v1/uploads/{sha}", status_code=204, openapi_extra=OCTETS)
     async def upload_chunk(sha: str, request: Request, who: auth.Caller = AUTH) -> Response:
         row = await run_in_threadpool(_upload, sha, who)
         if request.headers.get("content-type") != "application/offset+octet-stream":
@@ -310,7 +310,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
 
     @app.get("/v1/blobs/{sha}")
     def download(sha: str, who: auth.Caller = AUTH) -> Response:
-        valid(_HEX64, sha, "blob")
+        valid(HEX64, sha, "blob")
         row = server.storage.blob(sha)
         if row is None or not row["complete"] or not (
                 row["uploader"] == who.device_id
