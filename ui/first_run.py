@@ -387,12 +387,6 @@ class FirstRunWindow(QWidget):
         self.fingerprints.clear()
         self.fingerprints_match.hide()
         self.fingerprints_match.setChecked(False)
-        if not sync_bridge.can_join():
-            self.error.setText(_("Joining a project needs the sync module, which this "
-                                 "version does not include yet. You can create a profile "
-                                 "now and join later."))
-            self.error.show()
-            return
         text = self.invite_text.toPlainText()
         path = self._invite_path
         if path is not None and path.is_file() and \

@@ -5,22 +5,22 @@ place the first-run window reaches past ``sync.client``, so it is kept here. Tho
 file; an invite pasted as text is written to a private (0700/0600) temporary file for the
 call and shredded right after, since it holds a one-time token.
 
-The demo's embedded server on 127.0.0.1 is a HOOK for the sync issue: when
-``sync.client.start_demo_server(vault)`` exists it is started (and ``stop()``-ed at exit).
+The demo's embedded server on 127.0.0.1 is ``sync.client.start_demo_server`` (``stop()``-ed
+at exit).
 """
 
 from __future__ import annotations
 
-import importlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from fieldapp.fsutil import atomic_write, shred
+from sync import client as sync_client
+from sync import enroll
 
 MAX_INVITE_BYTES = 64 * 1024
 
@@ -33,24 +33,6 @@ class Invite:
     project_fingerprint: str
     coordinators: list[tuple[str, str]]  # (pseudonym, fingerprint)
     path: Path | None = None
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
-def _function(module: str, name: str) -> Callable[..., Any] | None:
-    found = _module(module)
-    return getattr(found, name, None) if found is not None else None
-
-
-def can_join() -> bool:
-    """True when the sync module can read invites and join."""
-    return (_function("sync.enroll", "read_invite") is not None
-            and _function("sync.enroll", "join") is not None)
 
 
 @contextmanager
@@ -70,12 +52,9 @@ def _invite_file(invite_data: bytes, path: Path | None) -> Iterator[Path]:
 
 def read_invite(text: str, path: Path | None = None) -> Invite:
     """Check an invite (pasted ``text``, or the file at ``path``) through sync.enroll."""
-    read = _function("sync.enroll", "read_invite")
-    if read is None:
-        raise RuntimeError("sync.enroll.read_invite is missing")
     data = text.encode("utf-8")
     with _invite_file(data, path) as file:
-        parsed = read(file)
+        parsed = enroll.read_invite(file)
     coordinators = [(str(getattr(c, "pseudonym", "")), str(getattr(c, "fingerprint", "")))
                     for c in parsed.get("_coordinators", [])]
     return Invite(data, str(parsed.get("_project_fingerprint", "")), coordinators, path)
@@ -83,15 +62,10 @@ def read_invite(text: str, path: Path | None = None) -> Invite:
 
 def join(vault: Any, invite: Invite) -> Any:
     """Worker (net lane): enrol this device with the invite."""
-    run = _function("sync.enroll", "join")
-    if run is None:
-        raise RuntimeError("sync.enroll.join is missing")
     with _invite_file(invite.data, invite.path) as file:
-        return run(vault, file)
+        return enroll.join(vault, file)
 
 
-def start_demo_server(vault: Any) -> Any | None:
-    """HOOK (sync issue): the demo's embedded server on 127.0.0.1, or None while the sync
-    client does not provide ``start_demo_server``."""
-    start = _function("sync.client", "start_demo_server")
-    return start(vault) if start is not None else None
+def start_demo_server(vault: Any) -> Any:
+    """The demo's embedded server on 127.0.0.1 (``stop()`` it at exit)."""
+    return sync_client.start_demo_server(vault)

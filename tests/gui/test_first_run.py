@@ -128,19 +128,6 @@ def test_demo_opens_sample_records_and_is_wiped(qtbot, shell_factory) -> None:
     assert not shell.home_profile.exists()
 
 
-def test_join_without_sync_module_says_so(qtbot, ops, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(sync_bridge, "can_join", lambda: False)
-    window = FirstRunWindow(tmp_path / "p", ops, kdf_seconds=0)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_join()
-    window.invite_text.setPlainText("fieldapp-invite:xyz")
-    qtbot.mouseClick(window.invite_check, Qt.MouseButton.LeftButton)
-    assert window.error.isVisible()
-    assert "sync module" in window.error.text()
-    assert not window.join_next.isEnabled()
-
-
 def _invite(text: str, path=None) -> sync_bridge.Invite:
     return sync_bridge.Invite(text.encode(), "11111 22222 33333 44444 55555 66666",
                               [("Coord-1", "12345 67890 12345 67890 12345 67890")], path)
@@ -148,7 +135,6 @@ def _invite(text: str, path=None) -> sync_bridge.Invite:
 
 def test_join_shows_fingerprints_then_joins(qtbot, ops, tmp_path: Path, monkeypatch) -> None:
     joined: list[object] = []
-    monkeypatch.setattr(sync_bridge, "can_join", lambda: True)
     monkeypatch.setattr(sync_bridge, "read_invite", _invite)
     monkeypatch.setattr(sync_bridge, "join", lambda vault, invite: joined.append(invite))
     window = FirstRunWindow(tmp_path / "p", ops, kdf_seconds=0)
@@ -186,10 +172,6 @@ def test_oversized_invite_file_refused(qtbot, ops, tmp_path: Path) -> None:
 
 
 def test_pasted_garbage_is_refused_by_the_sync_module(qtbot, ops, tmp_path: Path) -> None:
-    if not sync_bridge.can_join():
-        import pytest
-
-        pytest.skip("the sync module is not present")
     window = FirstRunWindow(tmp_path / "p", ops, kdf_seconds=0)
     qtbot.addWidget(window)
     window.show()

@@ -114,7 +114,6 @@ def test_cancel_before_the_job_starts_still_ends_in_cancelled(qtbot, ops, vault,
     qtbot.addWidget(window)
     panel = window.outbox
     monkeypatch.setattr(type(panel), "joined", property(lambda self: True))
-    monkeypatch.setattr(outbox_view, "sync_available", lambda: True)
 
     def stalls_until_cancelled(*_args, cancel, job=None, **_kwargs):
         cancel.wait(10)
@@ -145,7 +144,6 @@ def test_progress_says_what_is_happening_in_words(qtbot, ops, vault, monkeypatch
     qtbot.addWidget(window)
     panel = window.outbox
     monkeypatch.setattr(type(panel), "joined", property(lambda self: True))
-    monkeypatch.setattr(outbox_view, "sync_available", lambda: True)
 
     def reports_then_waits(*_args, cancel, job=None, **_kwargs):
         job.report(1, 3, "text")

@@ -5,7 +5,6 @@ banner when the server cannot be reached (stronger only after several failures).
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import threading
 from typing import Any
@@ -30,6 +29,8 @@ from fieldapp import audit, membership
 from fieldapp.i18n import N_, _, format_timestamp, ngettext
 from fieldapp.messages import user_message
 from fieldapp.profile import Vault
+from sync import client as sync_client
+from sync.transport import Settings
 
 from ..models.outbox import OutboxModel
 from ..models.vault_access import VaultAccess
@@ -51,18 +52,6 @@ CALM = "QFrame { background: #eef2f6; border: 1px solid #b8c4d0; border-radius: 
 STRONG = "QFrame { background: #fff1d6; border: 2px solid #b86e00; border-radius: 4px; }"
 
 
-def _sync_module(name: str) -> Any:
-    try:  # the sync client is written in parallel; without it the panel says so
-        return importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - missing or broken: sync is unavailable, said plainly
-        return None
-
-
-def sync_available() -> bool:
-    client = _sync_module("sync.client")
-    return client is not None and callable(getattr(client, "sync", None))
-
-
 UNREACHABLE = ("ServerUnreachable", "TLSPinMismatch")
 
 
@@ -81,18 +70,16 @@ def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
              cancel: threading.Event, job: Any = None) -> Any:
     """Worker (net lane): one sync on a connection of its own, so saving records is never
     blocked by a slow link; notes the time of the last successful sync."""
-    client = _sync_module("sync.client")
-    transport = _sync_module("sync.transport")
     conn = vault.reader(check_same_thread=False)
     try:
         own = dataclasses.replace(vault, conn=conn)
-        settings = transport.Settings(cancel=cancel)
+        settings = Settings(cancel=cancel)
         # The same tuning variables as `fieldapp sync` (tests use them for quick retries).
         if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
             settings.backoff = float(os.environ["FIELDAPP_SYNC_BACKOFF"])
         if os.environ.get("FIELDAPP_SYNC_ATTEMPTS"):
             settings.attempts = max(1, int(os.environ["FIELDAPP_SYNC_ATTEMPTS"]))
-        report = client.sync(own, settings=settings, text_only=text_only, budget=budget,
+        report = sync_client.sync(own, settings=settings, text_only=text_only, budget=budget,
                              on_progress=job.report if job is not None else None)
         if sync_succeeded(report):
             own.set_setting(LAST_SYNC_KEY, audit.now())
@@ -199,7 +186,7 @@ class SyncPanel(QWidget):
                                           "{n} records on this device", total).format(n=total))
 
     def _update_labels(self) -> None:
-        if not self.joined or not sync_available():
+        if not self.joined:
             self.joined_label.setText(_("This device has not joined a project yet. Records "
                                         "stay here, encrypted, until it joins one; then "
                                         "they are sent."))
@@ -215,7 +202,7 @@ class SyncPanel(QWidget):
     # --- syncing ----------------------------------------------------------------------
     def sync_now(self) -> Any:
         """Start a sync on the net lane (or say why it cannot); returns the job."""
-        if not self.joined or not sync_available():
+        if not self.joined:
             self._update_labels()
             self.phase.setText(_("Nothing to sync with: this device has not joined a "
                                  "project yet."))
