@@ -1,5 +1,5 @@
 """Sync commands: project create, invite, join, sync, status, review, assign, translate,
-devices, revoke, bundle export/import (registered in fieldapp.cli.COMMAND_MODULES)."""
+devices, revoke, bundle export/import (registered in fieldapp.cli.root)."""
 
 from __future__ import annotations
 

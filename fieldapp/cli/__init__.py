@@ -1,33 +1,27 @@
-"""The ``fieldapp`` command line.
+"""The ``fieldapp`` command line's machinery: the parser and the run loop.
 
 Errors are one translated line on stderr and exit 1 (the operation failed) or 2 (bad usage
 or input), never a traceback. Each command group lives in its own module with a
 ``register(subparsers)`` function; handlers take ``(ctx, args)`` and return an exit code.
+
+The command groups of all three layers and the desktop app's entry point are put together
+in `fieldapp.cli.root` (the composition root), not here: this package imports only the core.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 
 from .. import i18n
 from ..i18n import _
 from ..messages import exit_code, user_message
 from .context import Context, UsageError
 
-COMMAND_MODULES = (
-    "fieldapp.cli.profile_cmds",
-    "fieldapp.cli.record_cmds",
-    "fieldapp.cli.media_cmds",
-    "fieldapp.cli.export_cmds",
-    "fieldapp.cli.misc_cmds",
-    "fieldapp.cli.places_cmds",
-    "sync.cli",
-    "sync.server.cli",
-)
+Launch = Callable[[Context], int]
 
 
 class Parser(argparse.ArgumentParser):
@@ -54,7 +48,8 @@ def _prescan_lang(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(groups: Sequence[ModuleType]) -> argparse.ArgumentParser:
+    """The parser with every command of ``groups`` (modules with ``register(sub)``)."""
     parser = Parser(prog="fieldapp", description=_(
         "Record incidents and testimonies offline, encrypted; sync them when a link appears."))
     parser.add_argument("--profile", metavar=_("DIR"),
@@ -63,23 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["fr", "en"],
                         help=_("language of messages (default: FIELDAPP_LANG or the system)"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    for group in groups:
+        group.register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None, groups: Sequence[ModuleType], launch: Launch) -> int:
+    """Parse ``argv`` and run its command (``launch`` when there is none); the exit code."""
     os.umask(0o077)
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(_prescan_lang(argv))
     _translate_argparse()
-    parser = build_parser()
+    parser = build_parser(groups)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -88,8 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            from .app_launch import launch_app
-            return launch_app(ctx)
+            return launch(ctx)
         return int(handler(ctx, args) or 0)
     except UsageError as exc:
         sys.stderr.write(_("fieldapp: bad usage: {message} (see --help)").format(
@@ -105,7 +94,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
     finally:
         ctx.close()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,3 +1,3 @@
-from . import main
+from .root import main
 
 raise SystemExit(main())

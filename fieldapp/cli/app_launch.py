@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from ..i18n import _
 from .context import Context
@@ -16,11 +17,10 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def launch_app(ctx: Context) -> int:
+def launch_app(ctx: Context, run_app: Callable[..., int]) -> int:
+    """Open the desktop app (``run_app``, given by the composition root) on this profile."""
     if not has_display():
         ctx.err(_("No display found: the desktop app needs a screen (the fieldapp commands "
                   "work without one; see fieldapp --help)."))
         return 1
-    from ui.app import run  # imported late: the CLI must not need Qt
-
-    return run(profile_dir=ctx.profile.path)
+    return run_app(profile_dir=ctx.profile.path)
