@@ -18,7 +18,7 @@ from .store.db import Connection
 
 GENESIS = "0" * 64
 ACTIONS = ("create", "edit", "attach", "export", "passphrase", "recovery", "duress",
-           "review", "translate", "sync", "receipt", "assign", "import")
+           "review", "translate", "sync", "receipt", "assign", "import", "quarantine")
 
 
 def now() -> str:

@@ -134,6 +134,11 @@ class ItemRejected(FieldappError):
     """An incoming sync item is malformed or inconsistent; quarantined (reason)."""
 
 
+class SenderNotApproved(ItemRejected):
+    """An item signed by a device no roster approves (yet): kept aside, tried again after
+    the next roster (sender)."""
+
+
 class UnknownTranslator(FieldappError):
     """No enrolled translator with that pseudonym (pseudonym)."""
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import audit, model
+from . import audit, authorize, model
 from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
 from .outbox import ATTACHMENT_COLUMNS, item_hash
@@ -41,11 +41,14 @@ def _check_id(value: Any, key: str) -> str:
 
 
 def apply_item(conn: Connection, item: Mapping[str, Any], *, sender: str,
-               project_id: str, actor: str) -> bool:
+               project_id: str, actor: str, seq: int | None = None,
+               source: str = "server") -> bool:
     """Apply one incoming item in one transaction; False when it was already applied.
 
     ``sender`` is the device id whose signature the envelope carried (already checked);
-    ``actor`` is this device's pseudonym for the audit log.
+    whether that sender may send this item is `authorize.check`'s answer (``seq``: the
+    server's sequence number, None for a bundle). ``actor`` is this device's pseudonym for
+    the audit log.
     """
     if not isinstance(item, Mapping) or item.get("type") not in ITEM_TYPES:
         raise ItemRejected(reason="unknown item type")
@@ -53,6 +56,7 @@ def apply_item(conn: Connection, item: Mapping[str, Any], *, sender: str,
     with atomic(conn):
         if conn.execute("SELECT 1 FROM applied WHERE item_hash = ?", (key,)).fetchone():
             return False
+        authorize.check(conn, item, sender_id=sender, seq=seq if source == "server" else None)
         kind = item["type"]
         record_id = _check_id(item.get("record_id"), "record_id")
         if kind == "version":
@@ -288,9 +292,20 @@ def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
 
 
 def quarantine(conn: Connection, envelope: bytes, reason: str, *, source: str,
-               seq: int | None = None, sender: str | None = None) -> None:
-    """Keep a refused envelope aside (never applied)."""
+               seq: int | None = None, sender: str | None = None, actor: str = "") -> None:
+    """Keep a refused envelope aside (never applied), and say so in the audit log (the
+    reason and the sender's device id; nothing of the content)."""
     with atomic(conn):
         conn.execute("INSERT INTO quarantine (received_at, source, seq, sender, reason, "
                      "envelope) VALUES (?, ?, ?, ?, ?, ?)",
                      (audit.now(), source, seq, sender, reason[:300], envelope))
+        audit.append(conn, actor, "quarantine", None,
+                     {"reason": reason[:120], "sender": sender, "source": source})
+
+
+def quarantined(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest items put aside: when, from where, from whom, and why."""
+    return [dict(zip(("id", "received_at", "source", "seq", "sender", "reason"), r,
+                     strict=True))
+            for r in conn.execute("SELECT id, received_at, source, seq, sender, reason "
+                                  "FROM quarantine ORDER BY id DESC LIMIT ?", (limit,))]

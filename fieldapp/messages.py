@@ -165,6 +165,27 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         reason=_p(p, "reason")),
     "AlreadyJoined": lambda p: _("This profile already belongs to project {project}.")
     .format(project=_p(p, "project")),
+    "FingerprintMismatch": lambda p: _("The fingerprint does not match device {device}: it "
+                                       "was not approved. Ask its user to read the "
+                                       "fingerprint again; if it still differs, someone else "
+                                       "may have used the invite.").format(
+                                           device=_p(p, "device")),
+    "NotPending": lambda p: _("No device {device} is waiting for approval: check the id with "
+                              "“fieldapp devices”.").format(device=_p(p, "device")),
+    "ProjectKeyRequired": lambda p: _("Only the coordinator who created the project (who "
+                                      "holds its key) can approve a new coordinator."),
+    "NotApproved": lambda p: _("This device waits for a coordinator's approval: read your "
+                               "fingerprint to a coordinator, then sync again."),
+    "LastCoordinator": lambda p: _("The last coordinator cannot be revoked: approve another "
+                                   "coordinator first."),
+    "RosterConflict": lambda p: _("Another coordinator changed the list of devices at the "
+                                  "same moment; try again."),
+    "RosterInvalid": lambda p: _("A list of devices was refused ({reason}); the one held "
+                                 "stays.").format(reason=_p(p, "reason")),
+    "SenderNotApproved": lambda p: _("An item from a device that no coordinator approved was "
+                                     "put aside; it is applied if the device is approved."),
+    "NotAllowed": lambda p: _("An item received was refused and put aside: its sender may "
+                              "not do this ({reason}).").format(reason=_p(p, "reason")),
     "TLSPinMismatch": lambda p: _("The server's certificate does not match the one in the "
                                   "invite: someone may be intercepting the connection."),
     "SyncCancelled": lambda p: _("Sync cancelled; what the server confirmed stays sent."),

@@ -21,7 +21,7 @@ from typing import Any
 from . import audit
 from .errors import InvalidInput, NotFound
 from .jsonutil import canonical, sha256_hex
-from .membership import Membership, peers
+from .membership import Membership
 from .records import atomic, narrative, transaction
 from .store.db import Connection
 
@@ -136,7 +136,7 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
 def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> list[str]:
     """Device ids an item is sealed for (always the coordinators, never a translator
     unless it is the assignee of an assignment, never anyone for an identity but them)."""
-    ids = {p.device_id for p in member.coordinators}  # trusted: invite or signed list
+    ids = {p.device_id for p in member.coordinators}  # trusted: the invite, then the roster
     if member.is_coordinator:
         ids.add(member.device_id)
     kind = item.get("type")
@@ -149,8 +149,6 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
             ids.add(origin[0])
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
-    elif kind == "coordinators":  # the signed list goes to every active device
-        ids |= {p.device_id for p in peers(conn)}
     return sorted(ids)
 
 

@@ -9,12 +9,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fieldapp import outbox, reviews, translations
+from fieldapp import incoming, outbox, reviews, translations
 from fieldapp.cli.context import Context, UsageError
 from fieldapp.errors import InvalidInput
 from fieldapp.fsutil import read_input
 from fieldapp.i18n import _, ngettext
-from fieldapp.membership import membership, require_role
+from fieldapp.membership import approval, is_joined, membership, require_role
 from fieldapp.messages import role_label
 
 if TYPE_CHECKING:
@@ -27,7 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = psub.add_parser("create", help=_("create the project keys here and register them"))
     c.add_argument("--server", required=True, metavar="URL")
     c.add_argument("--name", required=True, metavar=_("NAME"))
-    c.add_argument("--bootstrap-token", required=True, metavar=_("TOKEN"))
+    token = c.add_mutually_exclusive_group(required=True)
+    token.add_argument("--bootstrap-token-from", metavar=_("FILE"),
+                       help=_("read the server's bootstrap token from FILE (- for standard "
+                              "input; preferred: shell history keeps arguments)"))
+    token.add_argument("--bootstrap-token", metavar=_("TOKEN"),
+                       help=_("the server's bootstrap token (visible to other users of "
+                              "this computer: prefer --bootstrap-token-from)"))
     c.add_argument("--suite", choices=["MLKEM768_X25519", "X25519"],
                    default="MLKEM768_X25519",
                    help=_("key exchange (default: the post-quantum hybrid)"))
@@ -63,7 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("--status", required=True,
                    choices=["verified", "needs-info", "unsubstantiated", "duplicate"])
-    p.add_argument("--note", default="", metavar=_("TEXT"))
+    note = p.add_mutually_exclusive_group()
+    note.add_argument("--note-from", metavar=_("FILE"),
+                      help=_("read the note to the author from FILE (- for standard input; "
+                             "preferred: shell history keeps arguments)"))
+    note.add_argument("--note", default="", metavar=_("TEXT"),
+                      help=_("a short note to the author (prefer --note-from)"))
     p.add_argument("--confidence", choices=list(reviews.CONFIDENCES))
     p.add_argument("--duplicate-of", metavar="ID")
     p.set_defaults(handler=cmd_review)
@@ -79,13 +90,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--field", required=True)
     p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS))
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--text", metavar=_("TEXT"))
-    source.add_argument("--from", dest="source", metavar=_("FILE"))
+    source.add_argument("--from", dest="source", metavar=_("FILE"),
+                        help=_("read the translation from FILE (- for standard input; "
+                               "preferred: shell history keeps arguments)"))
+    source.add_argument("--text", metavar=_("TEXT"),
+                        help=_("the translation itself (prefer --from)"))
     p.set_defaults(handler=cmd_translate)
 
-    p = sub.add_parser("devices", help=_("devices of the project (coordinator)"))
+    p = sub.add_parser("devices", help=_("devices of the project: approved, waiting for "
+                                         "approval, revoked (coordinator)"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_devices)
+
+    p = sub.add_parser("approve", help=_("approve a device waiting to join, after comparing "
+                                         "its fingerprint (coordinator)"))
+    p.add_argument("device_id", metavar="DEVICE_ID")
+    p.add_argument("--fingerprint", required=True, metavar=_("CODE"),
+                   help=_("the fingerprint the person joining reads to you"))
+    p.add_argument("--role", choices=["monitor", "translator", "coordinator"],
+                   help=_("the role to approve (default: the role of the invite it used)"))
+    p.set_defaults(handler=cmd_approve)
 
     p = sub.add_parser("revoke", help=_("revoke a device (coordinator)"))
     p.add_argument("device_id", metavar="DEVICE_ID")
@@ -119,7 +143,10 @@ def _settings(proxy: str | None = None) -> Settings:
 def cmd_project_create(ctx: Context, args: argparse.Namespace) -> int:
     from . import enroll
 
-    member = enroll.create_project(ctx.vault(), args.server, args.name, args.bootstrap_token,
+    token = args.bootstrap_token
+    if args.bootstrap_token_from is not None:
+        token = _text_from(args.bootstrap_token_from, "bootstrap-token-from").strip()
+    member = enroll.create_project(ctx.vault(), args.server, args.name, token,
                                    suite=args.suite, tls_pin=args.tls_pin,
                                    settings=_settings())
     ctx.out(_("Project {name} created ({project}); this device is its coordinator.").format(
@@ -127,6 +154,14 @@ def cmd_project_create(ctx: Context, args: argparse.Namespace) -> int:
     ctx.out(_("Device fingerprint: {fingerprint}").format(
         fingerprint=_own_fingerprint(ctx)))
     return 0
+
+
+def _text_from(source: str, field: str) -> str:
+    """The text of a file given with --…-from (``-``: standard input), UTF-8."""
+    try:
+        return read_input(source).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(field=field, reason="text expected") from None
 
 
 def _own_fingerprint(ctx: Context) -> str:
@@ -160,6 +195,10 @@ def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
     ctx.out(_("Check with the coordinator that these fingerprints match:"))
     for peer in member.coordinators:
         ctx.out(f"  {peer.pseudonym}  {peer.fingerprint}")
+    if approval(ctx.vault().conn) != "approved":
+        ctx.out(_("This device waits for a coordinator's approval. Read this fingerprint "
+                  "to the coordinator, who types it to approve you:"))
+        ctx.out(f"  {_own_fingerprint(ctx)}")
     return 0
 
 
@@ -197,6 +236,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     ctx.vault().records.get(args.id)  # NotFound for an unknown id
     outbox.enqueue_unsent(conn)  # every local write is pending until the server confirms
     state = outbox.record_state(conn, args.id)
+    state["approval"] = approval(conn) if is_joined(conn) else None
+    state["quarantine"] = incoming.quarantined(conn)
     if args.json:
         ctx.json(state)
         return 0
@@ -215,14 +256,26 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out(_("Review: {status} by {reviewer}").format(**review))
         if review["note"]:
             ctx.out(_("Note: {note}").format(note=review["note"]))
+    if state["approval"] == "pending":
+        ctx.out(_("This device waits for a coordinator's approval: nothing leaves it until "
+                  "then."))
+    if state["quarantine"]:
+        ctx.out(ngettext("{n} item received was refused and put aside (latest first):",
+                         "{n} items received were refused and put aside (latest first):",
+                         len(state["quarantine"])).format(n=len(state["quarantine"])))
+        for q in state["quarantine"]:
+            ctx.out(f"  {q['received_at']}  {q['source']}  {q['sender'] or '?'}  {q['reason']}")
     return 0
 
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
     vault = ctx.vault()
     require_role(vault.conn, "coordinator")
-    reviews.add_review(vault.conn, vault.pseudonym, args.id, args.status, note=args.note,
-                     confidence=args.confidence, duplicate_of=args.duplicate_of)
+    note = args.note
+    if args.note_from is not None:
+        note = _text_from(args.note_from, "note-from")
+    reviews.add_review(vault.conn, vault.pseudonym, args.id, args.status, note=note,
+                       confidence=args.confidence, duplicate_of=args.duplicate_of)
     ctx.out(_("Review saved; it goes to the author at the next sync."))
     return 0
 
@@ -252,23 +305,44 @@ def cmd_translate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
-    from . import enroll
+    from . import devices
 
-    devices = enroll.list_devices(ctx.vault(), settings=_settings())
+    found = devices.list_devices(ctx.vault(), settings=_settings())
     if args.json:
-        ctx.json([d.to_dict() for d in devices])
+        ctx.json([d.to_dict() for d in found])
         return 0
-    for d in devices:
-        state = _("revoked") if d.revoked else _("active")
-        ctx.out(f"{d.device_id}  {role_label(d.role):<12}  {state:<8}  {d.fingerprint}  "
-                f"{d.pseudonym}")
+    states = {"approved": _("approved"), "revoked": _("revoked"),
+              "pending": _("NOT APPROVED")}
+    for d in found:
+        ctx.out(f"{d.device_id}  {role_label(d.role):<14}  {states[d.state]:<14}  "
+                f"{d.fingerprint}  {d.pseudonym}")
+    waiting = [d for d in found if d.state == "pending"]
+    if waiting:
+        ctx.out(ngettext("{n} device is not approved by a coordinator: it receives nothing "
+                         "and nothing it sends is accepted. Approve it only after its user "
+                         "read you the same fingerprint (fieldapp approve DEVICE_ID "
+                         "--fingerprint CODE).",
+                         "{n} devices are not approved by a coordinator: they receive "
+                         "nothing and nothing they send is accepted. Approve one only after "
+                         "its user read you the same fingerprint (fieldapp approve DEVICE_ID "
+                         "--fingerprint CODE).", len(waiting)).format(n=len(waiting)))
+    return 0
+
+
+def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
+    from . import devices
+
+    approved = devices.approve(ctx.vault(), args.device_id, args.fingerprint, role=args.role,
+                               settings=_settings())
+    ctx.out(_("Device {id} ({pseudonym}) approved as {role}.").format(
+        id=approved.device_id, pseudonym=approved.pseudonym, role=role_label(approved.role)))
     return 0
 
 
 def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
-    from . import enroll
+    from . import devices
 
-    peer = enroll.revoke(ctx.vault(), args.device_id, settings=_settings())
+    peer = devices.revoke(ctx.vault(), args.device_id, settings=_settings())
     ctx.out(_("Device {id} ({pseudonym}) revoked.").format(id=peer.device_id,
                                                            pseudonym=peer.pseudonym))
     return 0

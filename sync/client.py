@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldapp import incoming, outbox
+from fieldapp import incoming
+from fieldapp.membership import approval
 from fieldapp.profile import Vault
 from fieldapp.records import transaction
 
-from . import protocol as p
-from .errors import DeviceRevoked, ServerUnreachable, SyncCancelled, reason_of
+from .errors import DeviceRevoked, NotApproved, ServerUnreachable, SyncCancelled, reason_of
 from .pull import Pull
 from .push import Push
 from .session import CHUNK, Report
 from .transfer import AttachmentTransfer
-
-PUBLISHED_SETTING = "sync_coordinators_published"
 
 
 class SyncClient(Push, Pull, AttachmentTransfer):
@@ -32,11 +30,16 @@ class SyncClient(Push, Pull, AttachmentTransfer):
         that fails is reported (reasons), not raised; a revoked device raises."""
         try:
             try:
-                self.refresh_directory()
-                self.publish_coordinators()
+                self.refresh_roster(force=approval(self.conn) != "approved")
             except ServerUnreachable as exc:
                 self.report.reasons.append(reason_of(exc))
-            self.push()
+            if approval(self.conn) == "approved":
+                try:
+                    self.push()
+                except NotApproved as exc:  # the server knows a newer roster than we do
+                    self.report.reasons.append(reason_of(exc))
+            else:  # nothing leaves this device until a coordinator approves it
+                self.report.reasons.append(reason_of(NotApproved()))
             try:
                 self.pull()
                 self.retry_quarantined()
@@ -54,33 +57,6 @@ class SyncClient(Push, Pull, AttachmentTransfer):
                 self.report.bytes_received = self._transport.bytes_received
             self.close()
         return self.report
-
-    def publish_coordinators(self) -> bool:
-        """On the device holding the project key: when the coordinators or the devices
-        changed, send every device the list of coordinators signed with that key (how a
-        monitor learns of a coordinator who joined after it)."""
-        from .enroll import signed_coordinator_list
-
-        if not self.member.is_coordinator:
-            return False
-        item = signed_coordinator_list(self.vault)
-        if item is None:
-            return False
-        audience = outbox.audience(self.conn, self.member, item)
-        digest = outbox.item_hash({"c": item["coordinators"], "to": audience})
-        if self.vault.setting(PUBLISHED_SETTING) == digest:
-            return False
-        with transaction(self.conn):
-            sealed, epoch = self.keys.seal_item(item)
-        body = p.frame_items([epoch.packet, sealed])
-        answer = self.transport.request("POST", f"{p.API}/push", content=body,
-                                        headers={"Content-Type": "application/octet-stream"})
-        results = p.PushResults.model_validate(answer.json()).results
-        if not all(r.status in ("stored", "duplicate") for r in results):
-            return False
-        with transaction(self.conn):
-            self.vault.set_setting(PUBLISHED_SETTING, digest)
-        return True
 
     def _revoked(self) -> None:
         with transaction(self.conn):

@@ -1,10 +1,11 @@
-"""Enrollment: create a project (coordinator), write invites, join with one, list and
-revoke devices, refresh the directory of peers.
+"""Enrollment: create a project (coordinator), write invites, join with one.
 
 The project keys and every device key are made locally; the server learns public keys
 only. An invite file carries the server URL, the project id, the coordinators' public keys
-and fingerprints, a one-time expiring token and an optional TLS pin, signed with the
-project key. The invite is a secret until used (it holds the token): written 0600.
+and fingerprints (from the roster, never from the server's word), a one-time expiring token
+and an optional TLS pin, signed with the project key or by a coordinator it certified. The
+invite is a secret until used (it holds the token): written 0600. A device that joins is
+*pending* until a coordinator approves it (sync/devices.py).
 """
 
 from __future__ import annotations
@@ -25,43 +26,44 @@ from fieldapp.crypto.keys import (
     project_fingerprint,
     verify_ed25519,
 )
-from fieldapp.errors import UnreadableFile
+from fieldapp.errors import FieldappError, UnreadableFile
 from fieldapp.fsutil import atomic_write
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import (
     Membership,
     Peer,
     device_identity,
+    held_roster,
+    identity_by_key_id,
     is_joined,
     membership,
     project_keys,
     require_role,
     save_membership,
-    save_peer,
     save_project_keys,
 )
 from fieldapp.profile import Vault
 from fieldapp.records import transaction
+from fieldapp.roster import certificate_valid
 
 from . import protocol as p
-from .errors import AlreadyJoined, BadInvite, InviteRefused, ServerRefused
+from .devices import fetch_roster, first_roster
+from .errors import (
+    AlreadyJoined,
+    BadInvite,
+    InviteRefused,
+    NotApproved,
+    ServerRefused,
+    ServerUnreachable,
+)
+from .link import transport_for, with_pin
 from .transport import Settings, Transport
 
 INVITE_FORMAT = "fieldapp-invite-1"
-DIRECTORY_SETTING = "sync_directory_at"
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def peer_of(info: p.DeviceInfo) -> Peer:
-    """A directory entry from the server's description of a device; the device id must be
-    the hash of the keys (so the server cannot pair an id with other keys)."""
-    public = PublicIdentity(info.suite, p.unb64(info.sign_public), p.unb64(info.kem_public))
-    if public.key_id != info.device_id:
-        raise ServerRefused(status=200, code="device_id_mismatch")
-    return Peer(info.device_id, info.role, info.pseudonym, public, info.revoked_at is not None)
 
 
 def _device_keys(vault: Vault, suite: str) -> p.DeviceKeys:
@@ -83,10 +85,6 @@ def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
         project_sign_public=project.project_sign_public, coordinators=coordinators,
         server_receipt_key=enrolled.server_sign_public, tls_pin=tls_pin)
     save_membership(vault.conn, member)
-    for peer in coordinators:
-        save_peer(vault.conn, project.project_id, peer)
-    # the coordinators just came with the invite: no need to ask again at the first sync
-    vault.set_setting(DIRECTORY_SETTING, str(time.time()))
     return member
 
 
@@ -106,24 +104,20 @@ def create_project(vault: Vault, server_url: str, name: str, bootstrap_token: st
             device=device)
     except ValidationError as exc:
         raise BadInvite(reason=_first_error(exc)) from None
-    with Transport(server_url, settings=_with_pin(settings, tls_pin)) as transport:
+    with Transport(server_url, settings=with_pin(settings, tls_pin)) as transport:
         answer = transport.request("POST", f"{p.API}/projects",
                                    json=body.model_dump(mode="json"), auth=False, retry=False)
     enrolled = p.Enrolled.model_validate(answer.json())
+    identity = device_identity(vault.conn, suite).public
+    founder = Peer(enrolled.device_id, "coordinator", vault.pseudonym or "device", identity)
     with transaction(vault.conn):
         save_project_keys(vault.conn, keys)
-        member = _save_enrolled(vault, server_url, enrolled, tls_pin,
-                                [peer_of(c) for c in enrolled.project.coordinators])
+        _save_enrolled(vault, server_url, enrolled, tls_pin, [founder])
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": keys.project_id, "role": "coordinator"})
-    return member
-
-
-def _with_pin(settings: Settings | None, tls_pin: str | None) -> Settings:
-    settings = settings or Settings()
-    if tls_pin:
-        settings.tls_pin = tls_pin
-    return settings
+    with transport_for(vault, settings) as transport:
+        first_roster(vault, transport)
+    return membership(vault.conn)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -131,34 +125,68 @@ def _first_error(exc: ValidationError) -> str:
     return ".".join(str(x) for x in first.get("loc", ())) or "value"
 
 
-def transport_for(vault: Vault, settings: Settings | None = None) -> Transport:
-    """A transport to this profile's server, as this device."""
-    member = membership(vault.conn)
-    return Transport(member.server_url, member.device_token,
-                     _with_pin(settings, member.tls_pin))
-
-
 def create_invite(vault: Vault, role: str, out: Path, *, expires_in: int = 7 * 24 * 3600,
                   settings: Settings | None = None) -> dict[str, Any]:
-    """Ask the server for a one-time token and write the signed invite file."""
+    """Ask the server for a one-time token and write the signed invite file. The
+    coordinators named in it are the roster's, never the server's list."""
     member = require_role(vault.conn, "coordinator")
-    keys = project_keys(vault.conn, member.project_id)
+
     with transport_for(vault, settings) as transport:
+        fetch_roster(vault, transport)
+        signer, sign, certificate = _invite_signer(vault)
         answer = transport.request("POST", f"{p.API}/invites", json=p.InviteCreate(
             role=role, expires_in=expires_in).model_dump(mode="json"))  # type: ignore[arg-type]
     created = p.InviteCreated.model_validate(answer.json())
+    roster = held_roster(vault.conn, member.project_id)
+    coordinators = ([Peer.of_member(c) for c in roster.coordinators] if roster
+                    else member.coordinators)
     invite = {
         "format": INVITE_FORMAT, "server_url": member.server_url,
         "project_id": member.project_id, "name": member.name, "suite": member.suite,
         "role": created.role, "token": created.token, "expires_at": created.expires_at,
         "project_sign_public": member.project_sign_public,
-        "coordinators": [peer_of(c).to_dict() for c in created.project.coordinators],
+        "coordinators": [c.to_dict() for c in coordinators],
         "server_sign_public": created.server_sign_public, "tls_pin": member.tls_pin,
+        "signer": signer, "certificate": certificate,
     }
-    signature = keys.sign(canonical(invite)) if keys else b""
-    invite["signature"] = _b64(signature)
+    invite["signature"] = _b64(sign(canonical(invite)))
     atomic_write(Path(out), json.dumps(invite, indent=2, sort_keys=True).encode())
     return invite
+
+
+def _invite_signer(vault: Vault) -> tuple[str, Any, dict[str, Any] | None]:
+    """(signer, sign, certificate): the project key, or this coordinator's own key with the
+    certificate the project key gave it."""
+    member = membership(vault.conn)
+    keys = project_keys(vault.conn, member.project_id)
+    if keys is not None:
+        return "project", keys.sign, None
+    roster = held_roster(vault.conn, member.project_id)
+    own = roster.member(member.device_id) if roster else None
+    if own is None or not own.approved or own.certificate is None:
+        raise NotApproved()
+    identity = identity_by_key_id(vault.conn, member.key_id)
+    return member.device_id, identity.sign, {
+        "device_id": member.device_id, "public": identity.public.to_dict(),
+        **dict(own.certificate)}
+
+
+def _invite_signature_valid(invite: dict[str, Any], sign_public: bytes, signature: bytes,
+                            message: bytes) -> bool:
+    signer = invite.get("signer", "project")
+    if signer == "project":
+        return verify_ed25519(sign_public, signature, message)
+    certificate = invite.get("certificate")
+    if not isinstance(certificate, dict) or certificate.get("device_id") != signer:
+        return False
+    try:
+        public = PublicIdentity.from_dict(certificate.get("public"))
+    except (FieldappError, TypeError, ValueError):
+        return False
+    return (public.key_id == signer
+            and certificate_valid(str(invite.get("project_id")), sign_public, signer,
+                                  public, certificate)
+            and public.verify(signature, message))
 
 
 def read_invite(path: Path) -> dict[str, Any]:
@@ -180,7 +208,7 @@ def read_invite(path: Path) -> dict[str, Any]:
         coordinators = [Peer.from_dict(c) for c in invite.get("coordinators") or []]
     except (ValueError, KeyError, TypeError):
         raise BadInvite(reason="damaged") from None
-    if not verify_ed25519(sign_public, signature, canonical(signed)):
+    if not _invite_signature_valid(invite, sign_public, signature, canonical(signed)):
         raise BadInvite(reason="signature")
     if not coordinators or any(c.public.key_id != c.device_id for c in coordinators):
         raise BadInvite(reason="coordinators")
@@ -204,7 +232,7 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
     except ValidationError:
         raise BadInvite(reason="token") from None
     with Transport(invite["server_url"],
-                   settings=_with_pin(settings, invite.get("tls_pin"))) as transport:
+                   settings=with_pin(settings, invite.get("tls_pin"))) as transport:
         try:
             answer = transport.request("POST", f"{p.API}/join",
                                        json=body.model_dump(mode="json"), auth=False,
@@ -225,112 +253,9 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
                                 invite["_coordinators"])
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": member.project_id, "role": member.role})
-    return member
-
-
-def refresh_directory(vault: Vault, transport: Transport) -> list[Peer]:
-    """Fetch the devices this device may encrypt to (coordinators see all, revoked too).
-
-    Only a coordinator takes new coordinators from the server's word; monitors and
-    translators trust the coordinators of their invite and of lists signed with the
-    project key (`apply_coordinator_list`), so a malicious server cannot slip its own key
-    in among the recipients of their records."""
-    member = membership(vault.conn)
-    if member.is_coordinator:
-        answer = transport.request("GET", f"{p.API}/devices")
-        infos = p.DeviceList.model_validate(answer.json()).devices
-    else:
-        answer = transport.request("GET", f"{p.API}/directory")
-        infos = p.Directory.model_validate(answer.json()).devices
-    found = [peer_of(i) for i in infos]
-    with transaction(vault.conn):
-        for peer in found:
-            save_peer(vault.conn, member.project_id, peer)
-        coordinators = {c.device_id: c for c in member.coordinators}
-        if member.is_coordinator:
-            for peer in found:
-                if peer.role == "coordinator" and peer.device_id not in coordinators:
-                    coordinators[peer.device_id] = peer
-        revoked = {f.device_id for f in found if f.revoked}
-        member.coordinators = [c for c in coordinators.values() if c.device_id not in revoked]
-        save_membership(vault.conn, member)
-    return found
-
-
-COORDINATORS_AT = "sync_coordinators_at"
-
-
-def coordinator_list_message(project_id: str, coordinators: list[dict[str, Any]],
-                             at: int) -> bytes:
-    """The bytes the project key signs in a list of coordinators."""
-    return canonical({"project_id": project_id, "coordinators": coordinators, "at": at})
-
-
-def signed_coordinator_list(vault: Vault) -> dict[str, Any] | None:
-    """The current coordinators, signed with the project key (None without the key)."""
-    member = membership(vault.conn)
-    keys = project_keys(vault.conn, member.project_id)
-    if keys is None:
-        return None
-    listed = sorted((c.to_dict() for c in member.coordinators),
-                    key=lambda c: c["device_id"])
-    at = int(time.time() * 1000)
-    signature = keys.sign(coordinator_list_message(member.project_id, listed, at))
-    return {"type": "coordinators", "record_id": member.project_id, "coordinators": listed,
-            "at": at, "signature": _b64(signature)}
-
-
-def apply_coordinator_list(vault: Vault, item: dict[str, Any]) -> bool:
-    """Adopt a list of coordinators signed with the project key, newer than the last one
-    (inside the caller's transaction); False when it is older, forged or not ours."""
-    member = membership(vault.conn)
-    try:
-        listed = list(item["coordinators"])
-        at = int(item["at"])
-        signature = p.unb64(str(item["signature"]))
-        public = p.unb64(member.project_sign_public)
-        peers = [Peer.from_dict(c) for c in listed]
-    except (KeyError, TypeError, ValueError):
-        return False
-    if not verify_ed25519(public, signature,
-                          coordinator_list_message(member.project_id, listed, at)):
-        return False
-    if at <= int(vault.setting(COORDINATORS_AT, "0") or 0) or not peers or any(
-            c.public.key_id != c.device_id for c in peers):
-        return False
-    member.coordinators = [c for c in peers if not c.revoked]
-    save_membership(vault.conn, member)
-    for peer in peers:
-        save_peer(vault.conn, member.project_id, peer)
-    vault.set_setting(COORDINATORS_AT, str(at))
-    return True
-
-
-def list_devices(vault: Vault, settings: Settings | None = None) -> list[Peer]:
-    """Every device of the project (coordinator)."""
-    require_role(vault.conn, "coordinator")
-    with transport_for(vault, settings) as transport:
-        return refresh_directory(vault, transport)
-
-
-def revoke(vault: Vault, device_id: str, settings: Settings | None = None) -> Peer:
-    """Revoke a device: the server refuses it from now on; it is left out of new epochs."""
-    member = require_role(vault.conn, "coordinator")
-    if not isinstance(device_id, str) or len(device_id) != 16 or not all(
-            ch in "0123456789abcdef" for ch in device_id):
-        from fieldapp.errors import InvalidInput
-
-        raise InvalidInput(field="DEVICE_ID", reason="not one of the allowed values",
-                           value=str(device_id)[:40])
-    with transport_for(vault, settings) as transport:
-        answer = transport.request("POST", f"{p.API}/devices/{device_id}/revoke")
-        peer = peer_of(p.DeviceInfo.model_validate(answer.json()))
-    with transaction(vault.conn):
-        save_peer(vault.conn, member.project_id, peer)
-        vault.conn.execute("UPDATE peer_device SET revoked = 1 WHERE device_id = ?",
-                           (device_id,))
-        # epochs that included the revoked device are not used for new items
-        vault.conn.execute("UPDATE epoch_key SET own = 2 WHERE own = 1 AND recipients "
-                           "LIKE ?", (f'%"{device_id}"%',))
-        audit.append(vault.conn, vault.pseudonym, "sync", None, {"revoked": device_id})
-    return peer
+    try:  # the project's roster, checked against the invite's project key
+        with transport_for(vault, settings) as transport:
+            fetch_roster(vault, transport)
+    except (ServerRefused, ServerUnreachable):
+        pass  # fetched at the first sync
+    return membership(vault.conn)

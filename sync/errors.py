@@ -47,6 +47,34 @@ class BundleRejected(FieldappError):
     exit_code = 2
 
 
+class FingerprintMismatch(FieldappError):
+    """The fingerprint read aloud is not the device's: approval refused (device)."""
+
+    exit_code = 2
+
+
+class NotPending(FieldappError):
+    """No device with this id waits for approval (device)."""
+
+    exit_code = 2
+
+
+class ProjectKeyRequired(FieldappError):
+    """Only the device holding the project key can approve a coordinator."""
+
+
+class NotApproved(FieldappError):
+    """This device waits for a coordinator's approval (nothing can be sent until then)."""
+
+
+class LastCoordinator(FieldappError):
+    """The last approved coordinator cannot be revoked."""
+
+
+class RosterConflict(FieldappError):
+    """Other coordinators changed the roster at the same moment; try again."""
+
+
 def reason_of(exc: BaseException) -> str:
     """A short, non-sensitive reason for the outbox and the sync report."""
     if isinstance(exc, FieldappError):

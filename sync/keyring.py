@@ -16,14 +16,13 @@ from fieldapp import audit, outbox
 from fieldapp.crypto import envelope
 from fieldapp.crypto.envelope import Epoch
 from fieldapp.crypto.keys import DeviceIdentity
-from fieldapp.errors import ItemRejected
+from fieldapp.errors import ItemRejected, SenderNotApproved
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import Membership, peers
 from fieldapp.store.db import Connection
 
 SECTION_OF = {"version": "record", "attachment": "attachment", "review": "review",
-              "translation": "translation", "assignment": "assignment",
-              "coordinators": "note"}
+              "translation": "translation", "assignment": "assignment"}
 
 
 class Keyring:
@@ -115,7 +114,7 @@ class Keyring:
             return False
         sender_key = self.sign_public(packet.sender)
         if sender_key is None:
-            raise envelope.EnvelopeBadSignature()
+            raise SenderNotApproved(sender=packet.sender)
         opened = envelope.open_key_packet(data, device_id=self.device_id,
                                           device=self.identity, sender_sign_public=sender_key)
         self.conn.execute(
@@ -140,9 +139,23 @@ class Keyring:
                                kind=str(item.get("kind") or kind), payload=canonical(item))
         return sealed, epoch
 
+    def sender_of(self, data: bytes) -> str | None:
+        """The device that signed a key packet or an envelope, as far as can be told
+        without trusting it (for the quarantine's record); None when unreadable."""
+        try:
+            if data[:1] == bytes((envelope.TYPE_KEY_PACKET,)):
+                return envelope.parse_key_packet(data).sender
+            found = self.epoch(envelope.parse_envelope(data).epoch_id)
+        except (envelope.EnvelopeError, ValueError):
+            return None
+        return found.sender if found is not None else None
+
     def open_item(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """(sender device id, item) of an envelope; raises `EnvelopeError` or
         `ItemRejected` when it cannot be trusted, and then nothing was applied."""
+        sender = self.sender_of(data)
+        if sender is not None and self.sign_public(sender) is None:
+            raise SenderNotApproved(sender=sender)
         opened = envelope.open_envelope(data, epochs=self.epoch, sign_keys=self.sign_public)
         try:
             item = json.loads(opened.payload)

@@ -24,6 +24,7 @@ API = "/v1"
 MAX_ENVELOPE = 1 << 20            # one envelope or key packet
 MAX_PUSH_BODY = 8 << 20           # one POST /v1/push batch
 MAX_JSON_BODY = 64 << 10          # any JSON request
+MAX_ROSTER = 4 << 20              # one roster statement (same as fieldapp.roster)
 MAX_ATTACHMENT = 2 << 30          # one attachment blob (ciphertext)
 MAX_CHUNK = 8 << 20               # one tus PATCH
 RECOMMENDED_CHUNK_SLOW = 256 << 10
@@ -272,6 +273,7 @@ def iter_changes(body: bytes) -> Iterator[tuple[int, bytes]]:
 # Response headers of GET /v1/changes
 HEADER_NEXT = "X-Fieldapp-Next"
 HEADER_MORE = "X-Fieldapp-More"
+HEADER_ROSTER = "X-Fieldapp-Roster"  # the latest roster's counter (0: none)
 
 
 def tus_metadata(pairs: dict[str, str]) -> str:

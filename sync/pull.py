@@ -1,20 +1,31 @@
 """Pull: the changes feed from the checkpoint; each page is applied in one transaction in
 which every item is all-or-nothing (a savepoint), and the checkpoint advances in the same
-commit. A tampered, truncated or wrongly-signed envelope is quarantined, never applied."""
+commit. An item that is tampered, truncated, wrongly signed, not allowed for its sender
+(fieldapp/authorize.py) or that fails to apply for any other reason is quarantined with
+its reason, never applied, and the sync goes on: one bad item never stalls a device."""
 
 from __future__ import annotations
 
 from fieldapp import incoming
 from fieldapp.crypto import envelope
-from fieldapp.errors import ItemRejected
-from fieldapp.membership import membership
+from fieldapp.errors import DiskFull
+from fieldapp.membership import held_roster
 from fieldapp.records import transaction
+from fieldapp.store.db import DatabaseError, is_disk_full
 
 from . import protocol as p
 from .errors import ServerRefused, ServerUnreachable, reason_of
 from .session import SyncSession
 
 PAGE = 500
+# Put aside only until something arrives: a key packet, a sender's approval.
+RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%")
+
+
+def _item_failed(exc: Exception) -> None:
+    """Re-raise what is not the item's fault (a full disk); anything else quarantines it."""
+    if isinstance(exc, DiskFull) or (isinstance(exc, DatabaseError) and is_disk_full(exc)):
+        raise DiskFull() from exc
 
 
 class Pull(SyncSession):
@@ -45,12 +56,20 @@ class Pull(SyncSession):
                 limit = max(1, limit // 8)
                 continue
             failures = 0
+            self._roster_news(answer.headers.get(p.HEADER_ROSTER, ""))
             next_since = int(answer.headers.get(p.HEADER_NEXT, since))
             self.apply_frames(frames, next_since, source="server")
             self._progress(self.report.received, self.report.received, "pull")
             if answer.headers.get(p.HEADER_MORE) != "1" or next_since <= since:
                 break
             since = next_since
+
+    def _roster_news(self, counter: str) -> None:
+        """The feed says which roster is the latest: fetch it when it is newer than the
+        one held (a device approved or revoked since), before applying the page."""
+        held = held_roster(self.conn, self.member.project_id)
+        if counter.isdigit() and int(counter) > (held.counter if held else 0):
+            self.refresh_roster(force=True)
 
     def apply_frames(self, frames: list[tuple[int, bytes]], next_since: int | None, *,
                      source: str, refresh: bool = True) -> None:
@@ -63,14 +82,14 @@ class Pull(SyncSession):
             for seq, data in frames:
                 self.conn.execute("SAVEPOINT item")
                 try:
-                    self._apply_one(data)
-                except (envelope.EnvelopeError, ItemRejected, ValueError, KeyError,
-                        TypeError) as exc:
+                    self._apply_one(data, seq=seq if source == "server" else None,
+                                    source=source)
+                except Exception as exc:  # noqa: BLE001 - one bad item is put aside, never more
                     self.conn.execute("ROLLBACK TO item")
-                    self.conn.execute(
-                        "INSERT INTO quarantine (received_at, source, seq, reason, envelope) "
-                        "VALUES (datetime('now'), ?, ?, ?, ?)",
-                        (source, seq, reason_of(exc), data))
+                    _item_failed(exc)
+                    incoming.quarantine(self.conn, data, reason_of(exc), source=source,
+                                        seq=seq, sender=self.keys.sender_of(data),
+                                        actor=self.vault.pseudonym)
                     self.report.quarantined += 1
                 self.conn.execute("RELEASE item")
             if next_since is not None:
@@ -85,22 +104,24 @@ class Pull(SyncSession):
         (a key packet from a device that joined after our last directory refresh, and the
         envelopes of its epoch). Forged items fail again and stay aside."""
         rows = self.conn.execute(
-            "SELECT id, seq, envelope FROM quarantine WHERE source IN ('server', 'bundle') "
-            "AND (reason LIKE 'UnknownEpoch%' OR reason LIKE 'EnvelopeBadSignature%') "
-            "ORDER BY substr(envelope, 1, 1) DESC, seq, id LIMIT ?", (limit,)).fetchall()
+            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "
+            "'bundle') AND (reason LIKE ? OR reason LIKE ? OR reason LIKE ?) "
+            "ORDER BY substr(envelope, 1, 1) DESC, seq, id LIMIT ?",
+            (*RETRIED, limit)).fetchall()
         if not rows:
             return 0
         recovered = 0
-        for row_id, _seq, data in rows:
+        for row_id, seq, data, source in rows:
             data = bytes(data)
             with transaction(self.conn):
                 self.conn.execute("SAVEPOINT again")
                 try:
-                    self._apply_one(data)
-                except (envelope.EnvelopeError, ItemRejected, ValueError, KeyError,
-                        TypeError):
+                    self._apply_one(data, seq=seq if source == "server" else None,
+                                    source=source)
+                except Exception as exc:  # noqa: BLE001 - still refused: it stays aside
                     self.conn.execute("ROLLBACK TO again")
                     self.conn.execute("RELEASE again")
+                    _item_failed(exc)
                     continue
                 self.conn.execute("RELEASE again")
                 self.conn.execute("DELETE FROM quarantine WHERE id = ?", (row_id,))
@@ -108,7 +129,7 @@ class Pull(SyncSession):
         return recovered
 
     def _ensure_senders(self, frames: list[tuple[int, bytes]]) -> None:
-        """Refresh the directory once if a key packet comes from a device not known yet."""
+        """Ask for the roster once if a key packet comes from a device not approved yet."""
         for _seq, data in frames:
             if data[:1] == bytes((envelope.TYPE_KEY_PACKET,)):
                 try:
@@ -117,26 +138,19 @@ class Pull(SyncSession):
                     continue
                 if self.keys.sign_public(sender) is None:
                     try:
-                        self.refresh_directory(force=True)
+                        self.refresh_roster(force=True)
                     except (ServerUnreachable, ServerRefused):
                         pass
                     return
 
-    def _apply_one(self, data: bytes) -> None:
+    def _apply_one(self, data: bytes, *, seq: int | None, source: str) -> None:
+        """Open, authorize and apply one frame. ``seq`` is the server's sequence number
+        (None for a bundle): items of a revoked device count only up to its cut-off."""
         if data[:1] == bytes((envelope.TYPE_KEY_PACKET,)):
             self.keys.accept_key_packet(data)
             return
         sender, item = self.keys.open_item(data)
-        if item["type"] == "coordinators":
-            from .enroll import apply_coordinator_list
-
-            if sender != self.member.device_id and not self.member.is_coordinator:
-                apply_coordinator_list(self.vault, item)
-                self.member = membership(self.conn)
-                self.keys.member = self.member
-                self.keys.forget_peers()
-            return
-        if incoming.apply_item(self.conn, item, sender=sender,
-                            project_id=self.member.project_id,
-                            actor=self.vault.pseudonym) and sender != self.member.device_id:
+        if incoming.apply_item(self.conn, item, sender=sender, seq=seq, source=source,
+                               project_id=self.member.project_id,
+                               actor=self.vault.pseudonym) and sender != self.member.device_id:
             self.report.received += 1

@@ -17,13 +17,15 @@ from fieldapp.profile import Vault
 from fieldapp.records import transaction
 
 from . import protocol as p
-from .enroll import DIRECTORY_SETTING, refresh_directory, transport_for
+from .devices import fetch_roster
 from .errors import DeviceRevoked
 from .keyring import Keyring
+from .link import transport_for
 from .transport import Settings, Transport
 
 CHUNK = 256 * 1024
-DIRECTORY_MAX_AGE = 600.0
+ROSTER_MAX_AGE = 600.0
+ROSTER_CHECKED_SETTING = "roster_checked_at"
 Progress = Callable[[int, int, str], None]
 
 
@@ -106,17 +108,17 @@ class SyncSession:
     def _over_budget(self, extra: int) -> bool:
         return self.budget is not None and self._spent() + extra > self.budget
 
-    def refresh_directory(self, *, force: bool = False) -> None:
-        """Ask the server for the devices we may encrypt to; monitors and translators at
-        most every `DIRECTORY_MAX_AGE` seconds (a round trip on a slow link), coordinators
-        every time (they assign to newly joined translators)."""
-        last = float(self.vault.setting(DIRECTORY_SETTING, "0") or 0)
-        fresh = 0 <= time.time() - last < DIRECTORY_MAX_AGE
+    def refresh_roster(self, *, force: bool = False) -> None:
+        """Adopt the project's newer roster, if any (who is approved, who is revoked):
+        monitors and translators at most every `ROSTER_MAX_AGE` seconds (a round trip on a
+        slow link), coordinators every time (they assign to newly approved translators)."""
+        last = float(self.vault.setting(ROSTER_CHECKED_SETTING, "0") or 0)
+        fresh = 0 <= time.time() - last < ROSTER_MAX_AGE
         if not force and fresh and not self.member.is_coordinator:
             return
-        refresh_directory(self.vault, self.transport)
+        fetch_roster(self.vault, self.transport)
         with transaction(self.conn):
-            self.vault.set_setting(DIRECTORY_SETTING, str(time.time()))
+            self.vault.set_setting(ROSTER_CHECKED_SETTING, str(time.time()))
         self.member = membership(self.conn)
         self.keys.member = self.member
         self.keys.forget_peers()

@@ -19,7 +19,14 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from .errors import DeviceRevoked, ServerRefused, ServerUnreachable, SyncCancelled, TLSPinMismatch
+from .errors import (
+    DeviceRevoked,
+    NotApproved,
+    ServerRefused,
+    ServerUnreachable,
+    SyncCancelled,
+    TLSPinMismatch,
+)
 
 T = TypeVar("T")
 
@@ -197,6 +204,8 @@ class Transport:
                 code = _error_code(response)
                 if response.status_code == 401 and code == "revoked":
                     raise DeviceRevoked()
+                if response.status_code == 403 and code == "not_approved":
+                    raise NotApproved()
                 if response.status_code not in RETRY_STATUSES:
                     raise ServerRefused(status=response.status_code, code=code)
                 reason = f"HTTP {response.status_code}"

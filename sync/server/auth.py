@@ -45,10 +45,13 @@ class Caller:
 
     device_id: str
     role: str
+    # False while the project's roster does not list the device as approved: it may read
+    # the roster and its own items, nothing more.
+    approved: bool = True
 
     @property
     def is_coordinator(self) -> bool:
-        return self.role == "coordinator"
+        return self.role == "coordinator" and self.approved
 
 
 class ServerKey:

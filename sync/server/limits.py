@@ -24,6 +24,8 @@ def limit_for(method: str, path: str) -> int:
         return p.MAX_PUSH_BODY
     if method == "PUT" and path.startswith(("/v1/envelopes/", "/v1/keypackets/")):
         return p.MAX_ENVELOPE + 1024
+    if method == "PUT" and path.startswith("/v1/roster/"):
+        return p.MAX_ROSTER
     return p.MAX_JSON_BODY
 
 

@@ -74,6 +74,28 @@ def _install_enrollment(app: FastAPI, server: Server) -> None:
         del who
         return server.project_info()
 
+    @app.get("/v1/roster", responses={200: {"content": {"application/json": {}}},
+                                      204: {"description": "nothing newer"}})
+    def get_roster(since: int = 0, who: auth.Caller = AUTH) -> Response:
+        del who  # any device, even one waiting for approval (it learns it is approved)
+        if not 0 <= since < 1 << 62:
+            raise ApiError(400, "bad_range", "since must be ≥ 0.")
+        roster = server.roster()
+        if roster is None or roster.counter <= since:
+            return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        return Response(roster.to_bytes(), media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+
+    @app.put("/v1/roster/{counter}", openapi_extra=OCTETS)
+    async def put_roster(counter: int, request: Request,
+                         who: auth.Caller = AUTH) -> Response:
+        del who  # the signature decides, not who carries the statement
+        if not 0 < counter < 1 << 62:
+            raise ApiError(404, "not_found", "No such roster.")
+        data = await request.body()
+        created = await run_in_threadpool(server.accept_roster, counter, data)
+        return JSONResponse({"counter": counter}, status_code=201 if created else 200)
+
     @app.post("/v1/invites", status_code=201, response_model=p.InviteCreated)
     def create_invite(body: p.InviteCreate, who: auth.Caller = AUTH) -> p.InviteCreated:
         if not who.is_coordinator:
@@ -149,6 +171,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
     async def put_key_packet(epoch_id: str, request: Request,
                              who: auth.Caller = AUTH) -> Response:
         valid(HEX32, epoch_id, "epoch")
+        server.require_approved(who)
         data = await request.body()
         stored, receipt = await server.ingest(data, who, "keypacket/" + epoch_id)
         return _receipt_response(stored.created, receipt)
@@ -162,6 +185,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
         valid(HEX64, version_hash, "version")
         if section not in _SECTIONS:
             raise ApiError(404, "not_found", "No such section.")
+        server.require_approved(who)
         data = await request.body()
         stored, receipt = await server.ingest(
             data, who, f"envelope/{record_id}/{version_hash}/{section}")
@@ -169,6 +193,7 @@ def _install_items(app: FastAPI, server: Server) -> None:
 
     @app.post("/v1/push", response_model=p.PushResults, openapi_extra=OCTETS)
     async def push(request: Request, who: auth.Caller = AUTH) -> p.PushResults:
+        server.require_approved(who)
         data = await request.body()
         try:
             items = list(p.iter_items(data))
@@ -191,8 +216,10 @@ def _install_items(app: FastAPI, server: Server) -> None:
             frames.append(p.frame_change(seq, data))
             size += len(data)
             last = seq
+        roster = server.roster()
         return Response(b"".join(frames), media_type="application/octet-stream",
                         headers={p.HEADER_NEXT: str(last), p.HEADER_MORE: "1" if more else "0",
+                                 p.HEADER_ROSTER: str(roster.counter if roster else 0),
                                  "Cache-Control": "no-store"})
 
 
@@ -240,6 +267,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
 
     @app.post("/v1/uploads", status_code=201)
     def create_upload(request: Request, who: auth.Caller = AUTH) -> Response:
+        server.require_approved(who)
         length = _parse_int(request.headers.get("upload-length"), "Upload-Length")
         if length > p.MAX_ATTACHMENT:
             raise ApiError(413, "too_large", "The attachment is larger than the limit.", _TUS)
@@ -287,6 +315,7 @@ def _install_uploads(app: FastAPI, server: Server) -> None:
 
     @app.patch("/v1/uploads/{sha}", status_code=204, openapi_extra=OCTETS)
     async def upload_chunk(sha: str, request: Request, who: auth.Caller = AUTH) -> Response:
+        server.require_approved(who)
         row = await run_in_threadpool(_upload, sha, who)
         if request.headers.get("content-type") != "application/offset+octet-stream":
             raise ApiError(415, "bad_content_type",

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from fieldapp import roster as rosters
 from fieldapp.crypto import envelope as env
 from sync import protocol as p
 
@@ -25,6 +26,7 @@ from .blobs import BlobStore
 from .storage import KeyConflict, Storage, StoredItem
 
 log = logging.getLogger("fieldapp.server")
+ROSTER_TTL = 2.0  # seconds a process trusts its copy of the latest roster (others may write)
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 DEVICE_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -84,6 +86,72 @@ class Server:
         self._devices: dict[str, dict[str, Any]] = {}
         self._epochs: dict[str, tuple[str, str]] = {}
         self._suite: str | None = None
+        self._roster: rosters.Roster | None = None
+        self._roster_read_at = -ROSTER_TTL
+
+    # --- the roster ---------------------------------------------------------------------
+    def roster(self) -> rosters.Roster | None:
+        """The latest roster stored (verified when it was accepted); None while the
+        project has none (then the server's own device list decides, as before rosters)."""
+        if time.monotonic() - self._roster_read_at >= ROSTER_TTL:
+            data = self.storage.latest_roster()
+            found = rosters.parse(data) if data else None
+            if (found and found.counter) != (self._roster and self._roster.counter):
+                self._callers.clear()  # approvals and roles may have changed
+                self._devices.clear()
+            self._roster = found
+            self._roster_read_at = time.monotonic()
+        return self._roster
+
+    def accept_roster(self, counter: int, data: bytes) -> bool:
+        """Check a roster statement against the project key and the latest roster, store
+        it and apply its revocations; True when new. Whoever pushes it does not matter:
+        the signature decides."""
+        project_row = self.storage.project_row()
+        if project_row is None:
+            raise ApiError(404, "no_project", "No project is registered on this server.")
+        self._roster_read_at = -ROSTER_TTL
+        current = self.roster()
+        if current is not None and current.counter == counter \
+                and self.storage.roster(counter) == data:
+            return False
+        try:
+            roster = rosters.verify(data, str(project_row["project_id"]),
+                                    bytes(project_row["sign_public"]), current)
+        except rosters.RosterInvalid as exc:
+            reason = str(exc.params.get("reason", "invalid"))
+            if reason == "older than the one held":
+                raise ApiError(409, "roster_conflict", "A newer roster is already here.") \
+                    from None
+            raise ApiError(400, "bad_roster", f"The roster is refused: {reason}.") from None
+        if roster.counter != counter:
+            raise ApiError(400, "key_mismatch", "The path does not match the roster.")
+        outcome = self.storage.put_roster(roster.counter, roster.to_bytes(), roster.signer,
+                                          [m.device_id for m in roster.members if m.revoked])
+        if outcome == "conflict":
+            raise ApiError(409, "roster_conflict", "Another roster has this counter.")
+        self._roster_read_at = -ROSTER_TTL
+        self.roster()
+        return outcome == "created"
+
+    def _effective(self, row: dict[str, Any]) -> auth.Caller:
+        """The caller as the roster sees it: its role there, or not approved."""
+        roster = self.roster()
+        device_id = str(row["device_id"])
+        if roster is None:
+            return auth.Caller(device_id, str(row["role"]))
+        member = roster.member(device_id)
+        if member is not None and member.revoked:
+            raise ApiError(401, "revoked", "This device was revoked.")
+        if member is None:
+            return auth.Caller(device_id, str(row["role"]), approved=False)
+        return auth.Caller(device_id, member.role)
+
+    @staticmethod
+    def require_approved(who: auth.Caller) -> None:
+        if not who.approved:
+            raise ApiError(403, "not_approved",
+                           "This device waits for a coordinator's approval.")
 
     # --- auth ---------------------------------------------------------------------------
     def caller(self, authorization: str | None) -> auth.Caller:
@@ -97,13 +165,14 @@ class Server:
                 raise ApiError(401, "unauthorized", "Unknown device token.")
             if row["revoked_at"] is not None:
                 raise ApiError(401, "revoked", "This device was revoked.")
-            who = auth.Caller(str(row["device_id"]), str(row["role"]))
+            who = self._effective(row)
             self._callers[digest] = who
         self.check_rate(who)
         return who
 
     def known_caller(self, digest: str) -> auth.Caller | None:
         """The cached caller of a token hash (revocation clears the cache)."""
+        self.roster()  # a newer roster (another process's) empties the cache
         return self._callers.get(digest)
 
     def check_rate(self, who: auth.Caller) -> None:
@@ -189,6 +258,14 @@ class Server:
             raise ApiError(403, "unknown_sender", "The sender is not a device of this project.")
         if row["revoked_at"] is not None:
             raise ApiError(403, "sender_revoked", "The sender device was revoked.")
+        roster = self._roster if not db else self.roster()
+        if roster is not None:
+            member = roster.member(device_id)
+            if member is not None and member.revoked:
+                raise ApiError(403, "sender_revoked", "The sender device was revoked.")
+            if member is None:
+                raise ApiError(403, "sender_not_approved",
+                               "The sender waits for a coordinator's approval.")
         return row
 
     def _project_suite(self, db: bool = True) -> str | None:

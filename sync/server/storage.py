@@ -91,6 +91,14 @@ epoch_recipient = Table(
     Column("epoch_id", String(32), primary_key=True),
     Column("device_id", String(16), primary_key=True),
     Index("ix_epoch_recipient_device", "device_id", "epoch_id"))
+# Roster statements (signed by the project key or a certified coordinator), kept in
+# order; the latest decides who is approved (see fieldapp/roster.py).
+roster = Table(
+    "roster", metadata,
+    Column("counter", BigInteger, primary_key=True, autoincrement=False),
+    Column("signer", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("received_at", BigInteger, nullable=False))
 blob = Table(
     "blob", metadata,
     Column("sha256", String(64), primary_key=True),
@@ -449,6 +457,36 @@ class Storage:
             return conn.execute(device.update().where(
                 device.c.device_id == device_id, device.c.revoked_at.is_(None)).values(
                 revoked_at=int(time.time()))).rowcount == 1
+
+    # --- roster -------------------------------------------------------------------------
+    def latest_roster(self) -> bytes | None:
+        with self.reading() as conn:
+            row = conn.execute(select(roster.c.data).order_by(
+                roster.c.counter.desc()).limit(1)).first()
+            return bytes(row[0]) if row else None
+
+    def roster(self, counter: int) -> bytes | None:
+        with self.reading() as conn:
+            row = conn.execute(select(roster.c.data).where(roster.c.counter == counter)).first()
+            return bytes(row[0]) if row else None
+
+    def put_roster(self, counter: int, data: bytes, signer: str,
+                   revoked: list[str]) -> str:
+        """Store a verified roster and mark its revoked devices: "created", "same" or
+        "conflict" (another roster with this counter, or a newer one, is already here)."""
+        with self.writing() as conn:
+            latest = conn.execute(select(roster.c.counter, roster.c.data).order_by(
+                roster.c.counter.desc()).limit(1)).first()
+            if latest is not None and int(latest[0]) >= counter:
+                same = int(latest[0]) == counter and bytes(latest[1]) == data
+                return "same" if same else "conflict"
+            conn.execute(roster.insert().values(counter=counter, signer=signer[:16],
+                                                data=data, received_at=now_ms()))
+            if revoked:
+                conn.execute(device.update().where(
+                    device.c.device_id.in_(revoked), device.c.revoked_at.is_(None)).values(
+                    revoked_at=int(time.time())))
+            return "created"
 
     def add_invite(self, row: dict[str, object]) -> None:
         with self.writing() as conn:

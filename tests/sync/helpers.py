@@ -35,6 +35,21 @@ class Person:
         source.write_text(json.dumps(data, ensure_ascii=False))
         return self.ok(kind, "add", "--from", str(source)).out.strip()
 
+    def join(self, invite: Path, coordinator: Person | None = None) -> str:
+        """``fieldapp join``; then, when a coordinator is given, the approval as people do
+        it: the joiner reads the fingerprint its screen shows, the coordinator types it."""
+        out = self.ok("join", str(invite)).out
+        if coordinator is not None:
+            coordinator.approve(self.pseudonym, out.strip().splitlines()[-1].strip())
+        return out
+
+    def approve(self, pseudonym: str, fingerprint: str) -> Result:
+        """As a coordinator: approve the device waiting under ``pseudonym``."""
+        listed = self.ok("devices", "--json").json()
+        waiting = [d for d in listed if d["pseudonym"] == pseudonym and d["state"] == "pending"]
+        assert len(waiting) == 1, listed
+        return self.ok("approve", waiting[0]["device_id"], "--fingerprint", fingerprint)
+
     def dump(self) -> str:
         """Every row of the vault as text (what a seized, unlocked profile would show)."""
         from fieldapp.profile import Profile
@@ -83,9 +98,26 @@ def fast_settings(**overrides):
     return Settings(**{"backoff": 0.02, "attempts": 6, "timeout": 20.0, **overrides})
 
 
+def fingerprint(vault) -> str:
+    """The fingerprint a joining device shows its user, to read to the coordinator."""
+    from fieldapp.membership import identity_by_key_id, membership
+
+    return identity_by_key_id(vault.conn, membership(vault.conn).key_id).public.fingerprint
+
+
+def approve(coord, vault, role: str | None = None) -> None:
+    """The coordinator approves a joined device after comparing its fingerprint."""
+    from fieldapp.membership import membership
+    from sync import devices
+
+    devices.approve(coord, membership(vault.conn).device_id, fingerprint(vault), role=role,
+                    settings=fast_settings())
+
+
 def make_project(server, root: Path, *, monitors: int = 1, translator: bool = False,
-                 suite: str = "X25519"):
-    """A coordinator and members enrolled through the library; returns the vaults."""
+                 suite: str = "X25519", approved: bool = True):
+    """A coordinator and members enrolled through the library (and approved by the
+    coordinator unless ``approved`` is False); returns the vaults."""
     from sync import enroll
 
     coord = new_vault(root, "coord", "Coord-1")
@@ -98,6 +130,8 @@ def make_project(server, root: Path, *, monitors: int = 1, translator: bool = Fa
         enroll.create_invite(coord, role, invite, settings=fast_settings())
         vault = new_vault(root, f"member-{n}", f"{role.title()}-{n}")
         enroll.join(vault, invite, settings=fast_settings())
+        if approved:
+            approve(coord, vault)
         members.append(vault)
     return coord, members
 

@@ -17,7 +17,14 @@ from sync import protocol as p
 from sync.client import SyncClient
 from sync.errors import AlreadyJoined, BadInvite, InviteRefused, SyncCancelled
 from tests.sync.conftest import start_server
-from tests.sync.helpers import fast_settings, incidents, make_project, new_vault, photo_bytes
+from tests.sync.helpers import (
+    approve,
+    fast_settings,
+    incidents,
+    make_project,
+    new_vault,
+    photo_bytes,
+)
 
 
 @pytest.fixture
@@ -184,10 +191,10 @@ def test_demo_server_registers_the_demo_profile_and_stops_clean(tmp_path: Path) 
     assert server.process.poll() is not None
 
 
-def test_a_later_coordinator_reaches_monitors_only_through_the_signed_list(
+def test_a_later_coordinator_reaches_monitors_only_once_approved(
         sqlite_server, tmp_path: Path) -> None:
     from fieldapp.crypto.keys import DeviceIdentity
-    from fieldapp.membership import Peer, save_peer
+    from fieldapp.membership import Peer, save_pending_peer
 
     coord, (mon,) = make_project(sqlite_server, tmp_path)
     invite = tmp_path / "c2.invite"
@@ -197,17 +204,18 @@ def test_a_later_coordinator_reaches_monitors_only_through_the_signed_list(
     c2_id = membership(coord2.conn).device_id
     # a key the server (or anyone) slips into the monitor's directory is not trusted
     fake = DeviceIdentity.generate("X25519").public
-    save_peer(mon.conn, membership(mon.conn).project_id,
-              Peer(fake.key_id, "coordinator", "Faux", fake))
-    before = incidents(mon, 1, "Avant la liste")
+    save_pending_peer(mon.conn, membership(mon.conn).project_id,
+                      Peer(fake.key_id, "coordinator", "Faux", fake, "pending"))
+    before = incidents(mon, 1, "Avant l'approbation")
+    assert SyncClient(coord, settings=fast_settings()).sync().complete
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     row = mon.conn.execute("SELECT recipients FROM epoch_key WHERE own = 1").fetchone()
     assert fake.key_id not in row[0] and c2_id not in row[0]
-    # the first coordinator publishes the signed list; the monitor adopts it
-    assert SyncClient(coord, settings=fast_settings()).sync().complete
+    # the coordinator approves the second one; the monitor adopts the new roster
+    approve(coord, coord2)
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     assert c2_id in {c.device_id for c in membership(mon.conn).coordinators}
-    after = incidents(mon, 1, "Après la liste")
+    after = incidents(mon, 1, "Après l'approbation")
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     assert SyncClient(coord2, settings=fast_settings()).sync().complete
     got = {r[0] for r in coord2.conn.execute("SELECT id FROM record")}
@@ -215,16 +223,29 @@ def test_a_later_coordinator_reaches_monitors_only_through_the_signed_list(
     assert fake.key_id not in {c.device_id for c in membership(mon.conn).coordinators}
 
 
-def test_forged_or_stale_coordinator_lists_are_refused(sqlite_server, tmp_path: Path) -> None:
+def test_forged_or_stale_rosters_are_refused(sqlite_server, tmp_path: Path) -> None:
+    import dataclasses
+
+    from fieldapp import roster as rosters
+    from fieldapp.membership import adopt_roster, held_roster
     from fieldapp.records import transaction
 
     coord, (mon,) = make_project(sqlite_server, tmp_path)
-    item = enroll.signed_coordinator_list(coord)
-    assert item is not None
-    forged = {**item, "coordinators": []}
+    project_id = membership(coord.conn).project_id
+    current = held_roster(coord.conn, project_id)
+    assert current is not None and current.counter == 2  # founder, then the monitor
+    assert held_roster(mon.conn, project_id).counter == 1  # fetched when it joined
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    assert held_roster(mon.conn, project_id).counter == 2
+    emptied = dataclasses.replace(current, counter=3,
+                                  members=tuple(m for m in current.members
+                                                if m.role == "coordinator"))
     with transaction(mon.conn):
-        assert not enroll.apply_coordinator_list(mon, forged)
-        assert not enroll.apply_coordinator_list(mon, {**item, "signature": "AAAA"})
-        assert enroll.apply_coordinator_list(mon, item)
-        assert not enroll.apply_coordinator_list(mon, item)  # replayed: not newer
+        with pytest.raises(rosters.RosterInvalid):   # changed after signing
+            adopt_roster(mon.conn, emptied.to_bytes())
+        with pytest.raises(rosters.RosterInvalid):
+            adopt_roster(mon.conn, dataclasses.replace(current, signature=b"\0" * 64)
+                         .to_bytes())
+        assert adopt_roster(mon.conn, current.to_bytes()) is None  # replayed: not newer
+    assert held_roster(mon.conn, project_id).counter == 2
     assert len(membership(mon.conn).coordinators) == 1

@@ -50,7 +50,15 @@ def test_sync_commands_refuse_bad_input_clearly(sqlite_server, tmp_path: Path) -
     _fails(mon.run("join", str(tmp_path / "missing.invite")), 2, "Cannot read")
     (tmp_path / "junk.invite").write_text("not an invite")
     _fails(mon.run("join", str(tmp_path / "junk.invite")), 2, "not a valid invite")
-    mon.ok("join", str(tmp_path / "m.invite"))
+    joined = mon.ok("join", str(tmp_path / "m.invite")).out
+    device_id = [d for d in coord.ok("devices", "--json").json()
+                 if d["state"] == "pending"][0]["device_id"]
+    _fails(coord.run("approve", device_id, "--fingerprint", "12345 67890"), 2,
+           "does not match")
+    _fails(coord.run("approve", "0123456789abcdef", "--fingerprint", "1"), 2,
+           "waiting for approval")
+    coord.approve("Sahel-7", joined.strip().splitlines()[-1])
+    _fails(coord.run("approve", device_id, "--fingerprint", "1"), 2, "waiting for approval")
     _fails(mon.run("review", rid, "--status", "verified"), 2, "Only a coordinator")
     _fails(mon.run("invite", "--role", "monitor", "--out", str(tmp_path / "y")), 2,
            "Only a coordinator")

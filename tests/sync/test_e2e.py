@@ -31,7 +31,7 @@ def test_round_trip_review_translation_and_no_identity_leak(server, tmp_path: Pa
         assert oct(invite.stat().st_mode & 0o777) == "0o600"
         person = Person(tmp_path, name, {"mon1": "Sahel-7", "mon2": "Sahel-9",
                                          "trad": "Trad-3"}[name])
-        joined = person.ok("join", str(invite)).out
+        joined = person.join(invite, coord)  # approved after comparing fingerprints
         assert fingerprint in joined  # the joining side prints what the coordinator read
         people[name] = person
     again = Person(tmp_path, "again", "Other")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from fieldapp import incoming, outbox, reviews, translations
-from fieldapp.crypto.keys import DeviceIdentity
 from fieldapp.errors import InvalidInput, ItemRejected, NotFound, UnknownTranslator
-from fieldapp.membership import Peer, save_peer
+from fieldapp.membership import membership
 from fieldapp.profile import Profile
+from tests.sync.offline import offline_project
 
 INCIDENT = {"title": "Village de Boni attaqué", "occurred_on": "2024-03-02",
             "event_type": "attack_on_civilians", "description": "Des hommes armés sont venus.",
@@ -28,15 +28,29 @@ def _vault(tmp_path: Path, name: str, pseudonym: str):
 
 
 @pytest.fixture
-def pair(tmp_path: Path):
+def trio(tmp_path: Path):
+    """A monitor, a coordinator and a translator of one project (no server)."""
     monitor = _vault(tmp_path, "m", "Sahel-7")
     coordinator = _vault(tmp_path, "c", "Coord-1")
-    yield monitor, coordinator
-    monitor.close()
-    coordinator.close()
+    translator = _vault(tmp_path, "t", "Trad-3")
+    offline_project((monitor, "monitor"), (coordinator, "coordinator"),
+                    (translator, "translator"))
+    yield monitor, coordinator, translator
+    for vault in (monitor, coordinator, translator):
+        vault.close()
 
 
-def _ship(src, dst, sender: str = "aaaaaaaaaaaaaaaa") -> int:
+@pytest.fixture
+def pair(trio):
+    monitor, coordinator, _translator = trio
+    return monitor, coordinator
+
+
+def _id(vault) -> str:
+    return membership(vault.conn).device_id
+
+
+def _ship(src, dst) -> int:
     """Everything in src's outbox applied at dst (as the client would after opening)."""
     outbox.enqueue_unsent(src.conn)
     applied = 0
@@ -44,8 +58,9 @@ def _ship(src, dst, sender: str = "aaaaaaaaaaaaaaaa") -> int:
         if kind == "media":
             continue
         item = outbox.outbox_item(src.conn, kind, ref)
-        applied += incoming.apply_item(dst.conn, item, sender=sender, project_id="p",
-                                    actor=dst.pseudonym)
+        applied += incoming.apply_item(dst.conn, item, sender=_id(src),
+                                       project_id=membership(dst.conn).project_id,
+                                       actor=dst.pseudonym)
     return applied
 
 
@@ -100,8 +115,9 @@ def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
     digest = monitor.records.get(rid).head
     item = outbox.version_item(monitor.conn, digest)
     item["body"]["title"] = "Falsifié"
-    with pytest.raises(ItemRejected):
-        incoming.apply_item(coord.conn, item, sender="x", project_id="p", actor="Coord-1")
+    with pytest.raises(ItemRejected, match="hash"):
+        incoming.apply_item(coord.conn, item, sender=_id(monitor), project_id="p",
+                            actor="Coord-1")
     assert coord.conn.execute("SELECT count(*) FROM record").fetchone()[0] == 0
     assert coord.conn.execute("SELECT count(*) FROM applied").fetchone()[0] == 0
     attachment = {"type": "attachment", "record_id": rid, "sha256_stored": "0" * 64,
@@ -112,8 +128,10 @@ def test_tampered_version_is_rejected_and_changes_nothing(pair) -> None:
                 {**attachment, "id": "../../../keyslots", "blob_sha256": "0" * 64},
                 {**attachment, "id": "0190aaaa-0000-7000-8000-000000000000",
                  "blob_sha256": "../../v1/devices/x/revoke"}):
-        with pytest.raises(ItemRejected):
-            incoming.apply_item(coord.conn, bad, sender="x", project_id="p", actor="C")
+        with pytest.raises(ItemRejected) as refused:
+            incoming.apply_item(coord.conn, bad, sender=_id(monitor), project_id="p",
+                                actor="C")
+        assert refused.type.__name__ != "SenderNotApproved"  # the item, not its sender
 
 
 def test_review_round_trip_sets_status_and_note(pair) -> None:
@@ -123,7 +141,7 @@ def test_review_round_trip_sets_status_and_note(pair) -> None:
     reviews.add_review(coord.conn, "Coord-1", rid, "needs-info", note="Quelle heure ?",
                      confidence="medium")
     assert coord.records.get(rid).status == "needs-info"
-    _ship(coord, monitor, sender="cccccccccccccccc")
+    _ship(coord, monitor)
     state = outbox.record_state(monitor.conn, rid)
     assert state["review"]["status"] == "needs-info"
     assert state["review"]["note"] == "Quelle heure ?"
@@ -145,47 +163,43 @@ def test_bad_reviews_refused(pair, kwargs) -> None:
         reviews.add_review(coord.conn, "C", "0190aaaa-0000-7000-8000-000000000000", "verified")
 
 
-def test_assignment_carries_narrative_only_and_translation_comes_back(pair, tmp_path) -> None:
-    monitor, coord = pair
+def test_assignment_carries_narrative_only_and_translation_comes_back(tmp_path) -> None:
+    monitor = _vault(tmp_path, "m", "Sahel-7")
+    coord = _vault(tmp_path, "c", "Coord-1")
     translator = _vault(tmp_path, "t", "Trad-3")
     try:
+        project = offline_project((monitor, "monitor"), (coord, "coordinator"))
         tes = monitor.records.add("testimony", {**TESTIMONY, "summary": "Motos au matin"})
         _ship(monitor, coord)
-        device = DeviceIdentity.generate("X25519")
-        with pytest.raises(UnknownTranslator):
+        with pytest.raises(UnknownTranslator):  # no approved translator yet
             translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "en")
-        save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
-                                        device.public))
+        project.join((translator, "translator"))  # approved in a newer roster
+        coord_id = _id(coord)
         with pytest.raises(InvalidInput):
             translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "de")
         translations.assign(coord.conn, "Coord-1", tes, "trad-3", "en")
         item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
         text = json.dumps(item, ensure_ascii=False)
         assert "Aminata" not in text and "W-12" not in text and "+223" not in text
-        assert outbox.audience(coord.conn, _member(coord), item) == sorted(
-            {device.public.key_id, "cccccccccccccccc"})
-        _ship(coord, translator, sender="cccccccccccccccc")
+        assert outbox.audience(coord.conn, membership(coord.conn), item) == sorted(
+            {_id(translator), coord_id})
+        _ship(coord, translator)
         body = translator.records.get(tes).body
         assert body == {"text": TESTIMONY["text"], "summary": "Motos au matin"}
         assert translator.records.get(tes).identity is None
         translations.add_translation(translator.conn, "Trad-3", tes, "text", "en",
-                              "I saw the motorbikes arrive in the morning.")
+                                     "I saw the motorbikes arrive in the morning.")
         with pytest.raises(InvalidInput):
-            translations.add_translation(translator.conn, "Trad-3", tes, "witness_code", "en", "x")
-        _ship(translator, coord, sender=device.public.key_id)
+            translations.add_translation(translator.conn, "Trad-3", tes, "witness_code", "en",
+                                         "x")
+        _ship(translator, coord)
         rows = coord.conn.execute("SELECT field, target_lang, text, translator FROM "
                                   "translation WHERE record_id = ?", (tes,)).fetchall()
         assert rows == [("text", "en", "I saw the motorbikes arrive in the morning.",
                          "Trad-3")]
     finally:
-        translator.close()
-
-
-def _member(vault):
-    from fieldapp.membership import Membership
-
-    return Membership("p", "Projet", "http://x", "coordinator", "cccccccccccccccc", "t",
-                      "cccccccccccccccc", "X25519", "", [], "", None)
+        for vault in (monitor, coord, translator):
+            vault.close()
 
 
 def test_sent_receipt_is_audited_and_failures_are_honest(pair) -> None:
@@ -205,15 +219,13 @@ def test_sent_receipt_is_audited_and_failures_are_honest(pair) -> None:
     assert actions[-1] == "receipt"
 
 
-def test_own_assignment_coming_back_leaves_the_full_record(pair, tmp_path) -> None:
+def test_own_assignment_coming_back_leaves_the_full_record(pair) -> None:
     monitor, coord = pair
     tes = monitor.records.add("testimony", TESTIMONY)
     _ship(monitor, coord)
-    device = DeviceIdentity.generate("X25519")
-    save_peer(coord.conn, "p", Peer(device.public.key_id, "translator", "Trad-3",
-                                    device.public))
     translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "fr")
     item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
-    assert incoming.apply_item(coord.conn, item, sender="c", project_id="p", actor="Coord-1")
+    assert incoming.apply_item(coord.conn, item, sender=_id(coord), project_id="p",
+                               actor="Coord-1")
     assert coord.records.get(tes).body["witness_code"] == "W-12"
     assert len(coord.records.history(tes)) == 1
