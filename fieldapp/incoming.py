@@ -19,12 +19,16 @@ from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
 from .outbox import ATTACHMENT_COLUMNS, item_hash
 from .records import atomic, search_text, version_hash
-from .reviews import MAX_NOTE, REVIEW_STATUSES
+from .reviews import CONFIDENCES, MAX_NOTE, REVIEW_STATUSES
 from .store.db import Connection
 from .translations import TARGET_LANGS
 
 ITEM_TYPES = ("version", "attachment", "review", "translation", "assignment")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_DEVICE = re.compile(r"^[0-9a-f]{16}$")
+_TRANSLATABLE = {f for fields in model.NARRATIVE_FIELDS.values() for f in fields} - {"language"}
+_MAX_BLOB = 4 << 30
+_MAX_THUMBNAIL = 512 << 10
 
 
 def _need(item: Mapping[str, Any], key: str, kind: type | tuple[type, ...] = str) -> Any:
@@ -155,16 +159,54 @@ def _apply_attachment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
     """Remember an arriving attachment; its encrypted file is fetched later (media last)
     and `complete_attachment` then makes it a real attachment."""
     att_id = _check_id(item.get("id"), "id")
-    for key in ("sha256_stored", "file_key", "mime", "name", "kind"):
-        _need(item, key)
-    _need(item, "stored_size", int)
-    if not _HEX64.match(str(item.get("blob_sha256", ""))) or not isinstance(
-            item.get("blob_size"), int):
-        raise ItemRejected(reason="bad blob_sha256")
+    for key in ("mime", "name", "kind"):
+        if len(_need(item, key)) > 300:
+            raise ItemRejected(reason=f"bad {key}")
+    for key in ("sha256_stored", "blob_sha256"):
+        if not _HEX64.match(_need(item, key)):
+            raise ItemRejected(reason=f"bad {key}")
+    if item.get("sha256_original") is not None and not _HEX64.match(
+            str(item["sha256_original"])):
+        raise ItemRejected(reason="bad sha256_original")
+    for key in ("stored_size", "blob_size"):
+        if isinstance(_need(item, key, int), bool) or not 0 <= item[key] <= _MAX_BLOB:
+            raise ItemRejected(reason=f"bad {key}")
+    for key in ("size", "width", "height"):
+        value = item.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 <= value <= _MAX_BLOB):
+            raise ItemRejected(reason=f"bad {key}")
+    if len(_b64(item.get("file_key"), "file_key")) != 32:
+        raise ItemRejected(reason="bad file_key")
+    if item.get("thumbnail") is not None and len(_b64(item["thumbnail"], "thumbnail")) > \
+            _MAX_THUMBNAIL:
+        raise ItemRejected(reason="bad thumbnail")
+    if item.get("stripped") is not None and not isinstance(item["stripped"], dict):
+        raise ItemRejected(reason="bad stripped")
     conn.execute(
         "INSERT OR IGNORE INTO incoming_attachment (id, record_id, item, state, created_at) "
         "VALUES (?, ?, ?, 'waiting', ?)",
         (att_id, item["record_id"], json.dumps(dict(item), sort_keys=True), audit.now()))
+
+
+def _b64(value: Any, key: str) -> bytes:
+    if not isinstance(value, str):
+        raise ItemRejected(reason=f"bad {key}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise ItemRejected(reason=f"bad {key}") from None
+
+
+def refuse_attachment(conn: Connection, item: Mapping[str, Any], reason: str, *,
+                      actor: str) -> None:
+    """An arrived attachment whose file cannot be made an attachment (damaged, a key that
+    does not open it): no longer waited for, put aside with its reason."""
+    with atomic(conn):
+        conn.execute("DELETE FROM attachment WHERE id = ?", (item.get("id"),))
+        conn.execute("DELETE FROM incoming_attachment WHERE id = ?", (item.get("id"),))
+        quarantine(conn, json.dumps(dict(item), sort_keys=True).encode(), reason,
+                   source="attachment", actor=actor)
 
 
 def waiting_attachments(conn: Connection) -> list[dict[str, Any]]:
@@ -205,6 +247,15 @@ def _apply_review(conn: Connection, item: Mapping[str, Any], actor: str) -> None
     note = item.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise ItemRejected(reason="bad note")
+    if item.get("confidence") is not None and item["confidence"] not in CONFIDENCES:
+        raise ItemRejected(reason="bad confidence")
+    duplicate_of = item.get("duplicate_of")
+    if duplicate_of is not None:
+        _check_id(duplicate_of, "duplicate_of")
+    if (status == "duplicate") != (duplicate_of is not None):
+        raise ItemRejected(reason="bad duplicate_of")
+    if item.get("version_hash") is not None and not _HEX64.match(str(item["version_hash"])):
+        raise ItemRejected(reason="bad version_hash")
     cur = conn.execute(
         "INSERT OR IGNORE INTO review (id, record_id, version_hash, status, duplicate_of, "
         "confidence, note, reviewer, created_at, origin) "
@@ -227,8 +278,15 @@ def _apply_translation(conn: Connection, item: Mapping[str, Any], actor: str) ->
     if target not in TARGET_LANGS:
         raise ItemRejected(reason="bad target_lang")
     status = item.get("status") or "done"
-    if status not in ("draft", "done", "approved"):
+    if not isinstance(status, str) or status not in ("draft", "done", "approved"):
         raise ItemRejected(reason="bad status")
+    if _need(item, "field") not in _TRANSLATABLE:
+        raise ItemRejected(reason="bad field")
+    if len(_need(item, "text")) > model.MAX_TEXT:
+        raise ItemRejected(reason="bad text")
+    source = item.get("source_lang")
+    if source is not None and (not isinstance(source, str) or len(source) > 10):
+        raise ItemRejected(reason="bad source_lang")
     cur = conn.execute(
         "INSERT OR IGNORE INTO translation (id, record_id, field, source_lang, target_lang, "
         "text, translator, status, created_at, origin) "
@@ -254,6 +312,8 @@ def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
     target = _need(item, "target_lang")
     if target not in TARGET_LANGS:
         raise ItemRejected(reason="bad target_lang")
+    if not _DEVICE.match(_need(item, "translator_device")):
+        raise ItemRejected(reason="bad translator_device")
     conn.execute(
         "INSERT OR IGNORE INTO assignment (id, record_id, translator, translator_device, "
         "target_lang, fields, assigned_by, created_at, origin) "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldapp import incoming
+from fieldapp import incoming, outbox
 from fieldapp.membership import approval
 from fieldapp.profile import Vault
 from fieldapp.records import transaction
@@ -39,6 +39,8 @@ class SyncClient(Push, Pull, AttachmentTransfer):
                 except NotApproved as exc:  # the server knows a newer roster than we do
                     self.report.reasons.append(reason_of(exc))
             else:  # nothing leaves this device until a coordinator approves it
+                outbox.enqueue_unsent(self.conn)
+                self.report.approved = False
                 self.report.reasons.append(reason_of(NotApproved()))
             try:
                 self.pull()

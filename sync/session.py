@@ -45,12 +45,13 @@ class Report:
     bytes_received: int = 0
     deferred: int = 0
     pulled: bool = True
+    approved: bool = True   # False: this device waits for a coordinator's approval
     reasons: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return (self.pending == 0 and self.failed == 0 and self.pulled
-                and self.download_errors == 0)
+                and self.download_errors == 0 and self.approved)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete}

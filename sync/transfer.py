@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from fieldapp import attachments, incoming, outbox
-from fieldapp.errors import FieldappError
+from fieldapp.errors import DiskFull
 from fieldapp.fsutil import FILE_MODE, fsync_dir, write_all
 
 from . import protocol as p
@@ -136,9 +136,13 @@ class AttachmentTransfer(SyncSession):
                 self.report.download_errors += 1
                 self.report.reasons.append(reason_of(exc))
                 continue
-            except FieldappError as exc:
-                self.report.download_errors += 1
-                self.report.reasons.append(reason_of(exc))
+            except DiskFull:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a damaged file or key: put aside
+                final.unlink(missing_ok=True)
+                incoming.refuse_attachment(self.conn, item, reason_of(exc),
+                                           actor=self.vault.pseudonym)
+                self.report.quarantined += 1
                 continue
             self.report.attachments_received += 1
             self._progress(n + 1, len(waiting), "download")

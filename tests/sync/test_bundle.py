@@ -121,8 +121,7 @@ def test_bundle_cli(sqlite_server, tmp_path: Path) -> None:
              "--bootstrap-token", sqlite_server.bootstrap_token, "--suite", "X25519")
     coord.ok("invite", "--role", "monitor", "--out", str(tmp_path / "m.invite"))
     mon = Person(tmp_path, "mon", "Sahel-7")
-    mon.ok("join", str(tmp_path / "m.invite"))
-    coord.ok("devices")
+    mon.join(tmp_path / "m.invite", coord)
     rid = mon.add("incident", {"title": "Par USB", "occurred_on": "2024-05-01",
                                "event_type": "looting"}, tmp_path)
     out = tmp_path / "b.fabundle"

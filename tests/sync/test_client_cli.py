@@ -58,6 +58,7 @@ def test_sync_commands_refuse_bad_input_clearly(sqlite_server, tmp_path: Path) -
     _fails(coord.run("approve", "0123456789abcdef", "--fingerprint", "1"), 2,
            "waiting for approval")
     coord.approve("Sahel-7", joined.strip().splitlines()[-1])
+    mon.ok("sync")  # learns it is approved
     _fails(coord.run("approve", device_id, "--fingerprint", "1"), 2, "waiting for approval")
     _fails(mon.run("review", rid, "--status", "verified"), 2, "Only a coordinator")
     _fails(mon.run("invite", "--role", "monitor", "--out", str(tmp_path / "y")), 2,
