@@ -18,7 +18,8 @@ has returned and its terminal is closed. So it runs in a detached child process,
   its processes in a job object killed on close would still end it; the data is noise by
   then (the keyslot went first), only the second layer would be cut short.
 * Its standard output and error are the null device; its standard input is the pipe that
-  carries the job (JSON: files to overwrite in place, files to shred, folders to empty),
+  carries the job (JSON: files to overwrite in place and how far to cut them, files to
+  shred, folders to empty),
   then the null device. Its command line names no file and no reason, and its environment
   holds only what Python needs to start: never the ``FIELDAPP_*`` variables, which may
   hold passphrases. Its working folder is the file system's root, so it keeps no folder
@@ -39,7 +40,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fsutil import overwrite, shred, shred_contents
+from .fsutil import cut_in_place, overwrite, shred, shred_contents
 
 MAX_JOB_BYTES = 1 << 20
 #: Environment variables the child may need to start Python (nothing else is passed on).
@@ -49,25 +50,34 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class OverwriteJob:
-    """Files to overwrite in place (kept: same name, length, creation time), files to shred
-    (overwritten, then removed), folders to empty (files shredded, the folder kept)."""
+    """Files to overwrite in place (kept: same name and creation time; once overwritten in
+    full, cut to at most ``cut_to`` bytes when given), files to shred (overwritten, then
+    removed), folders to empty (files shredded, the folder kept)."""
 
     overwrite: list[Path] = field(default_factory=list)
     shred: list[Path] = field(default_factory=list)
     empty: list[Path] = field(default_factory=list)
+    cut_to: int | None = None
 
     def run(self) -> None:
         """Do the job here, in order: the database first, the big attachments last."""
         for path in self.overwrite:
             overwrite(path)
+            if self.cut_to is not None:
+                try:
+                    cut_in_place(path, self.cut_to)
+                except OSError:
+                    pass
         for path in self.shred:
             shred(path)
         for folder in self.empty:
             shred_contents(folder)
 
     def dumps(self) -> bytes:
-        return json.dumps({name: [str(p) for p in getattr(self, name)]
-                           for name in ("overwrite", "shred", "empty")}).encode()
+        data: dict[str, object] = {name: [str(p) for p in getattr(self, name)]
+                                   for name in ("overwrite", "shred", "empty")}
+        data["cut_to"] = self.cut_to
+        return json.dumps(data).encode()
 
     @classmethod
     def loads(cls, raw: bytes) -> OverwriteJob:
@@ -83,7 +93,10 @@ class OverwriteJob:
             if not all(Path(i).is_absolute() for i in items):
                 raise ValueError("relative path")
             lists[name] = [Path(i) for i in items]
-        return cls(**lists)
+        cut_to = data.get("cut_to")
+        if cut_to is not None and (type(cut_to) is not int or cut_to < 0):
+            raise ValueError("bad cut_to")
+        return cls(**lists, cut_to=cut_to)
 
 
 class Overwriting:

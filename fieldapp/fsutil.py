@@ -95,10 +95,12 @@ def shred(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def empty_in_place(path: Path) -> None:
-    """Cut a file to length 0 where it stands (same file, same birth time), and fsync it."""
+def cut_in_place(path: Path, length: int = 0) -> None:
+    """Cut a file to at most ``length`` bytes where it stands (same file, same birth time),
+    and fsync it."""
     with path.open("r+b", buffering=0) as fh:
-        fh.truncate(0)
+        if os.fstat(fh.fileno()).st_size > length:
+            fh.truncate(length)
         os.fsync(fh.fileno())
 
 

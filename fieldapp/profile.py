@@ -42,7 +42,7 @@ from .errors import (
 from .fsutil import (
     FILE_MODE,
     atomic_write,
-    empty_in_place,
+    cut_in_place,
     fsync_dir,
     secure_mkdir,
     shred,
@@ -204,7 +204,7 @@ class Profile:
         exists (a decoy replaced), written into it where it stands (same file)."""
         path = self.db_path(index)
         if path.exists():
-            empty_in_place(path)  # length 0 is a new database to SQLite
+            cut_in_place(path)  # length 0 is a new database to SQLite
         conn = db.connect(path, key, create=True)
         db.migrate(conn, path, self.backups_dir)
         vault = Vault(self, index, key, conn)
@@ -305,7 +305,15 @@ class Profile:
         # opening: a duress unlock takes as long on screen as a normal one, and the command
         # line returns as soon as a normal one would. Should that process die, the keyslot
         # above is already gone: what it leaves is ciphertext under a lost key.
-        self.shredding = detached.start(self._noise_job(real_index))
+        # The noise is then cut to the decoy's length (an empty vault, as made when the
+        # duress passphrase was set): a large file of noise beside a small open vault
+        # would say that the other one held data.
+        job = self._noise_job(real_index)
+        try:
+            job.cut_to = self.db_path(opened.vault).stat().st_size
+        except OSError:
+            pass
+        self.shredding = detached.start(job)
 
     def finish_shredding(self, timeout: float | None = None) -> bool:
         """Wait for a duress unlock's overwriting to end; False if it still runs."""
@@ -313,10 +321,9 @@ class Profile:
 
     def _noise_job(self, index: int) -> OverwriteJob:
         """What turns vault ``index`` into noise where it stands: the database file keeps
-        its name, length and creation time but holds random bytes (which is what a
-        SQLCipher file under a lost key looks like); its WAL, migration backups and
-        attachments are shredded, and its attachments folder stays, empty, as for any
-        vault."""
+        its name and creation time but holds random bytes (which is what a SQLCipher file
+        under a lost key looks like); its WAL, migration backups and attachments are
+        shredded, and its attachments folder stays, empty, as for any vault."""
         path = self.db_path(index)
         backups = (sorted(self.backups_dir.glob(f"vault-{index}.*"))
                    if self.backups_dir.is_dir() else [])

@@ -202,6 +202,10 @@ def test_vault_files_are_rewritten_in_place_never_replaced(vault, profile_dir):
     show as unlinked (st_nlink 0) and differ from what the name leads to, whether or not
     the file system keeps birth times or reuses inode numbers."""
     _fill(vault)
+    vault.records.add_many("incident", [
+        {"title": f"Attaque {i}", "occurred_on": "2025-06-18", "event_type": "looting",
+         "description": "troupeau " * 100} for i in range(300)])
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (vault.files_dir / "0190-photo.stored").write_bytes(os.urandom(200_000))
     profile = Profile(profile_dir)
     paths = [profile.db_path(0), profile.db_path(1), profile.files_dir(0),
@@ -223,14 +227,17 @@ def test_vault_files_are_rewritten_in_place_never_replaced(vault, profile_dir):
         unchanged("duress replaced")
         real = vault.index
         vault.close()
+        empty_vault = profile.db_path(1 - real).stat().st_size
+        assert profile.db_path(real).stat().st_size > empty_vault
         decoy = profile.unlock("another duress passphrase")
         assert profile.finish_shredding(timeout=60)
         decoy.close()
         unchanged("duress unlock")
         assert list(profile.files_dir(real).iterdir()) == []
         assert grep_tree(profile_dir, MARKERS) == []
-        # the real file is now noise of its old length, in the same file
-        assert profile.db_path(real).stat().st_size > 0
+        # the real file is now noise, cut to the length of an empty vault: a large file
+        # beside a small open one would say it held data
+        assert profile.db_path(real).stat().st_size == empty_vault
     finally:
         for fd in pinned.values():
             os.close(fd)
