@@ -95,6 +95,24 @@ def shred(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+def cut_in_place(path: Path, length: int = 0) -> None:
+    """Cut a file to at most ``length`` bytes where it stands (same file, same birth time),
+    and fsync it."""
+    with path.open("r+b", buffering=0) as fh:
+        if os.fstat(fh.fileno()).st_size > length:
+            fh.truncate(length)
+        os.fsync(fh.fileno())
+
+
+def shred_contents(folder: Path) -> None:
+    """Shred every file under ``folder`` and remove its subfolders; the folder itself stays
+    (its creation time is the profile's, like its twin's)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for child in list(folder.iterdir()):
+        shred_tree(child)
+
+
 def shred_tree(path: Path) -> None:
     """Shred every file under ``path``, then remove the folders."""
     if not path.exists():

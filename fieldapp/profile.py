@@ -10,7 +10,9 @@ Layout (every file 0600, every folder 0700)::
     unlock-attempts     failure counter for the growing delay
 
 Both vault files always exist and both are SQLCipher files of similar size, so the folder
-does not say whether a duress passphrase is set.
+does not say whether a duress passphrase is set. Both are made when the profile is, and from
+then on only rewritten where they stand, never deleted and made anew: a file's creation
+time (and inode) would otherwise tell when a duress passphrase was set or used.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ import json
 import math
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlcipher3
 
-from . import audit
+from . import audit, detached
 from .crypto import kdf
 from .crypto.keyslot import ROLE_DURESS, ROLE_MAIN, KeyslotFile, Opened, SlotFormatError
+from .detached import OverwriteJob, Overwriting
 from .errors import (
     ProfileCorrupt,
     ProfileExists,
@@ -37,7 +39,15 @@ from .errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from .fsutil import FILE_MODE, atomic_write, fsync_dir, overwrite, secure_mkdir, shred, shred_tree
+from .fsutil import (
+    FILE_MODE,
+    atomic_write,
+    cut_in_place,
+    fsync_dir,
+    secure_mkdir,
+    shred,
+    shred_tree,
+)
 from .records import RecordStore, transaction
 from .store import db
 
@@ -106,7 +116,7 @@ class Profile:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path).expanduser()
-        self.shredding: threading.Thread | None = None  # a duress unlock's overwriting
+        self.shredding: Overwriting | None = None  # a duress unlock's overwriting
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -190,10 +200,11 @@ class Profile:
         return vault, recovery
 
     def _new_vault(self, index: int, key: bytes, pseudonym: str, position: int) -> Vault:
+        """A new, empty vault in file ``index``: made at profile creation, or, when the file
+        exists (a decoy replaced), written into it where it stands (same file)."""
         path = self.db_path(index)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        shred_tree(self.files_dir(index))
+        if path.exists():
+            cut_in_place(path)  # length 0 is a new database to SQLite
         conn = db.connect(path, key, create=True)
         db.migrate(conn, path, self.backups_dir)
         vault = Vault(self, index, key, conn)
@@ -268,7 +279,19 @@ class Profile:
             conn.close()
             raise ProfileCorrupt(what="database") from None
         secure_mkdir(self.files_dir(opened.vault))
+        self._touch_twin(opened.vault)
         return Vault(self, opened.vault, opened.key, conn)
+
+    def _touch_twin(self, index: int) -> None:
+        """Give the other vault (its file and attachments folder) and the keyslot file the
+        time of this unlock. The vault in use is written at every session; without this the
+        other one would keep the time it was last written: the profile's creation when it is
+        noise, but the day a duress passphrase was set when it is a decoy."""
+        for path in (self.db_path(1 - index), self.files_dir(1 - index), self.keyslots_path):
+            try:
+                os.utime(path)
+            except OSError:
+                pass
 
     def _trigger_duress(self, slots: KeyslotFile, kek: bytes, opened: Opened) -> None:
         real_position, real_index = 1 - opened.slot, 1 - opened.vault
@@ -277,34 +300,37 @@ class Profile:
         slots.seal_slot(opened.slot, kek, opened.vault, ROLE_MAIN, opened.key)
         self._write_slots(slots)  # from here on the real vault is noise (crypto-shredded)
         # Overwriting the files is the second layer, and it takes time in proportion to
-        # their size (seconds for a large vault with photos). It runs beside the decoy's
-        # opening, so a duress unlock takes as long on screen as a normal one.
-        self.shredding = threading.Thread(target=self._overwrite_vault, args=(real_index,),
-                                          name="duress-overwrite")
-        self.shredding.start()
+        # their size (seconds for a large vault with photos). It runs in a detached process
+        # that outlives this one and its terminal (fieldapp/detached.py), beside the decoy's
+        # opening: a duress unlock takes as long on screen as a normal one, and the command
+        # line returns as soon as a normal one would. Should that process die, the keyslot
+        # above is already gone: what it leaves is ciphertext under a lost key.
+        # The noise is then cut to the decoy's length (an empty vault, as made when the
+        # duress passphrase was set): a large file of noise beside a small open vault
+        # would say that the other one held data.
+        job = self._noise_job(real_index)
+        try:
+            job.cut_to = self.db_path(opened.vault).stat().st_size
+        except OSError:
+            pass
+        self.shredding = detached.start(job)
 
     def finish_shredding(self, timeout: float | None = None) -> bool:
         """Wait for a duress unlock's overwriting to end; False if it still runs."""
-        thread = self.shredding
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
+        return self.shredding is None or self.shredding.wait(timeout)
 
-    def _overwrite_vault(self, index: int) -> None:
-        """Turn vault ``index`` into noise where it stands: the database file keeps its
-        name and length but holds random bytes (which is what a SQLCipher file under a
-        lost key looks like); its WAL, attachments and migration backups are shredded, and
-        an empty attachments folder stands where the old one was, as for any vault."""
+    def _noise_job(self, index: int) -> OverwriteJob:
+        """What turns vault ``index`` into noise where it stands: the database file keeps
+        its name and creation time but holds random bytes (which is what a SQLCipher file
+        under a lost key looks like); its WAL, migration backups and attachments are
+        shredded, and its attachments folder stays, empty, as for any vault."""
         path = self.db_path(index)
-        overwrite(path)
-        for suffix in ("-wal", "-shm", "-journal"):
-            shred(Path(f"{path}{suffix}"))
-        shred_tree(self.files_dir(index))
-        secure_mkdir(self.files_dir(index))
-        if self.backups_dir.is_dir():
-            for copy in self.backups_dir.glob(f"vault-{index}.*"):
-                shred(copy)
+        backups = (sorted(self.backups_dir.glob(f"vault-{index}.*"))
+                   if self.backups_dir.is_dir() else [])
+        return OverwriteJob(
+            overwrite=[path],
+            shred=[Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")] + backups,
+            empty=[self.files_dir(index)])
 
     def _destroy_vault(self, index: int) -> None:
         path = self.db_path(index)
@@ -346,7 +372,11 @@ class Profile:
         if hit is not None and hit.vault == vault.index:
             raise WeakPassphrase(min_length=MIN_PASSPHRASE)  # same as the real one
         decoy_index, decoy_position = 1 - vault.index, 1 - vault.slot_position
-        self._destroy_vault(decoy_index)
+        slots.wipe_slot(decoy_position)  # a duress passphrase set before opens nothing now
+        self._write_slots(slots)
+        # The other vault file (noise, or an earlier decoy) is rewritten where it stands,
+        # never replaced: its creation time stays the profile's.
+        self._noise_job(decoy_index).run()
         decoy_key = secrets.token_bytes(32)
         self._new_vault(decoy_index, decoy_key, vault.pseudonym, decoy_position).close()
         slots.seal_slot(decoy_position, kek, decoy_index, ROLE_DURESS, decoy_key)

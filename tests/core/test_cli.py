@@ -127,6 +127,80 @@ def test_passwd_recover_duress_panic(cli, initialised, profile_dir):
     assert not profile_dir.exists()
 
 
+DURESS = "duress passphrase for checkpoints"
+BLOCK = 4096
+
+
+def _blocks(fd: int, size: int) -> list[bytes]:
+    return [os.pread(fd, BLOCK, offset) for offset in range(0, size, BLOCK)]
+
+
+def _all_overwritten(fd: int, old: list[bytes], length: int | None = None) -> bool:
+    """The file held open under ``fd`` is ``length`` bytes long (default: as long as it
+    was) and every block of it differs from the old one."""
+    size = os.fstat(fd).st_size
+    if size != (len(old) * BLOCK if length is None else length):
+        return False
+    return all(a != b for a, b in zip(_blocks(fd, size), old, strict=False))
+
+
+def test_duress_unlock_returns_and_the_overwriting_survives_a_closed_terminal(profile_dir):
+    """``fieldapp list`` typed with the duress passphrase in a terminal; the terminal is
+    closed (SIGHUP to its process group) the moment the answer shows. The real vault's
+    file and attachments are still overwritten in full afterwards. (How long the command
+    takes against a normal unlock is measured by benchmarks/store.py, not here.)"""
+    from fieldapp.errors import WrongPassphrase
+    from fieldapp.profile import Profile
+
+    profile = Profile(profile_dir)
+    vault, _recovery = profile.create("Sahel-7", PASSPHRASE, kdf_seconds=0)
+    vault.records.add_many("incident", [{**INCIDENT, "title": f"Diallassago {i}"}
+                                        for i in range(300)])
+    photo = vault.files_dir / "0190-photo.stored"
+    photo.write_bytes(os.urandom(32 << 20))  # overwriting it takes a while
+    profile.set_duress(vault, DURESS)
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    real = vault.index
+    vault.close()
+    db_path = profile.db_path(real)
+    empty_vault = profile.db_path(1 - real).stat().st_size  # the decoy, as made
+    held = {path: os.open(path, os.O_RDONLY) for path in (db_path, photo)}
+    old = {path: _blocks(fd, path.stat().st_size) for path, fd in held.items()}
+    try:
+        env = cli_env(profile_dir, FIELDAPP_PASSPHRASE=DURESS, PYTHONUNBUFFERED="1")
+        proc = subprocess.Popen([sys.executable, "-m", "fieldapp.cli", "list", "--json"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+                                start_new_session=True)
+        assert proc.stdout is not None
+        answer = proc.stdout.readline()  # what the terminal shows: the decoy, empty
+        try:
+            os.killpg(proc.pid, signal.SIGHUP)  # the terminal is closed at once
+        except ProcessLookupError:
+            pass  # the command had already returned
+        proc.wait(timeout=60)
+        proc.stdout.close()
+        assert json.loads(answer) == []
+        with pytest.raises(ProcessLookupError):  # nothing of ours left in that group
+            os.killpg(proc.pid, 0)
+        deadline = time.monotonic() + 120
+        while not (_all_overwritten(held[db_path], old[db_path], empty_vault)
+                   and os.fstat(held[photo]).st_nlink == 0
+                   and _all_overwritten(held[photo], old[photo])):
+            assert time.monotonic() < deadline, "the real vault was not overwritten"
+            time.sleep(0.05)
+        # same file, random bytes, cut to the length of an empty vault like its twin's
+        # (a large file of noise would say it held data); the attachment shredded, removed
+        assert os.path.samestat(os.fstat(held[db_path]), db_path.stat())
+        assert not photo.exists() and list(profile.files_dir(real).iterdir()) == []
+    finally:
+        for fd in held.values():
+            os.close(fd)
+    assert grep_tree(profile_dir, [b"Diallassago", b"Invented test"]) == []
+    with pytest.raises(WrongPassphrase):
+        Profile(profile_dir).unlock(PASSPHRASE)
+
+
 def test_audit_verify_exit_codes(cli, initialised, profile_dir):
     cli("incident", "add", "--from", "-", stdin=json.dumps(INCIDENT))
     ok = cli("audit", "verify")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -167,34 +169,108 @@ def test_duress_destroys_real_data_and_opens_a_normal_empty_profile(vault, profi
     again.close()
 
 
-def test_duress_unlock_does_not_wait_for_the_overwriting(vault, profile_dir, monkeypatch):
+def test_duress_unlock_does_not_wait_for_the_overwriting(vault, profile_dir):
     """The real vault is unreadable the moment the keyslot is rewritten; overwriting its
-    files (seconds for a large vault) runs beside the decoy, so the screen shows no pause."""
-    import fieldapp.profile as profile_module
-
+    files (seconds for a large vault) runs in a detached process, not in this one."""
     _fill(vault)
     profile = Profile(profile_dir)
     profile.set_duress(vault, "the duress passphrase")
     vault.close()
-    release = threading.Event()
-    real_overwrite = profile_module.overwrite
-
-    def slow_overwrite(path):
-        release.wait(30)
-        real_overwrite(path)
-
-    monkeypatch.setattr(profile_module, "overwrite", slow_overwrite)
     decoy = profile.unlock("the duress passphrase")
-    try:
-        assert profile.shredding is not None and profile.shredding.is_alive()
-        assert decoy.records.count() == 0
-        with pytest.raises(WrongPassphrase):  # already crypto-shredded
-            Profile(profile_dir).unlock(PASSPHRASE)
-    finally:
-        release.set()
+    assert profile.shredding is not None
+    assert profile.shredding.pid not in (None, os.getpid())
+    assert decoy.records.count() == 0
+    with pytest.raises(WrongPassphrase):  # already crypto-shredded
+        Profile(profile_dir).unlock(PASSPHRASE)
     assert profile.finish_shredding(timeout=60)
     decoy.close()
     assert grep_tree(profile_dir, MARKERS) == []
+
+
+def _identity(path: Path) -> tuple[int, str | None]:
+    """(inode, birth time) of ``path``; the birth time (statx, through stat(1), to the
+    nanosecond) is None where the file system keeps none."""
+    out = subprocess.run(["stat", "-c", "%w", str(path)], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return path.stat().st_ino, (None if out == "-" else out)
+
+
+def test_vault_files_are_rewritten_in_place_never_replaced(vault, profile_dir):
+    """Setting (and replacing) a duress passphrase and using it leave both vault files
+    and both attachment folders the ones made with the profile: same inode, same birth
+    time. Each is also held open from the start: a file replaced under its name would
+    show as unlinked (st_nlink 0) and differ from what the name leads to, whether or not
+    the file system keeps birth times or reuses inode numbers."""
+    _fill(vault)
+    vault.records.add_many("incident", [
+        {"title": f"Attaque {i}", "occurred_on": "2025-06-18", "event_type": "looting",
+         "description": "troupeau " * 100} for i in range(300)])
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (vault.files_dir / "0190-photo.stored").write_bytes(os.urandom(200_000))
+    profile = Profile(profile_dir)
+    paths = [profile.db_path(0), profile.db_path(1), profile.files_dir(0),
+             profile.files_dir(1)]
+    made = {path: _identity(path) for path in paths}
+    pinned = {path: os.open(path, os.O_RDONLY) for path in paths}
+
+    def unchanged(step: str) -> None:
+        for path in paths:
+            held = os.fstat(pinned[path])
+            assert held.st_nlink > 0, (step, path.name, "unlinked")
+            assert os.path.samestat(held, path.stat()), (step, path.name, "replaced")
+            assert _identity(path) == made[path], (step, path.name)
+
+    try:
+        profile.set_duress(vault, "the duress passphrase")
+        unchanged("duress set")
+        profile.set_duress(vault, "another duress passphrase")
+        unchanged("duress replaced")
+        real = vault.index
+        vault.close()
+        empty_vault = profile.db_path(1 - real).stat().st_size
+        assert profile.db_path(real).stat().st_size > empty_vault
+        decoy = profile.unlock("another duress passphrase")
+        assert profile.finish_shredding(timeout=60)
+        decoy.close()
+        unchanged("duress unlock")
+        assert list(profile.files_dir(real).iterdir()) == []
+        assert grep_tree(profile_dir, MARKERS) == []
+        # the real file is now noise, cut to the length of an empty vault: a large file
+        # beside a small open one would say it held data
+        assert profile.db_path(real).stat().st_size == empty_vault
+    finally:
+        for fd in pinned.values():
+            os.close(fd)
+    if made[paths[0]][1] is None:
+        pytest.skip("no birth times on this file system (inodes and open files checked)")
+
+
+def test_a_duress_passphrase_set_earlier_stops_working_when_replaced(vault, profile_dir):
+    profile = Profile(profile_dir)
+    profile.set_duress(vault, "the duress passphrase")
+    profile.set_duress(vault, "another duress passphrase")
+    vault.close()
+    with pytest.raises(WrongPassphrase):
+        profile.unlock("the duress passphrase")
+    profile.unlock(PASSPHRASE).close()
+
+
+def test_unlock_gives_the_other_vault_its_time(vault, profile_dir):
+    """A decoy written when the duress passphrase was set must not keep that day as its
+    modification time while a noise vault keeps the profile's creation: every unlock
+    touches the vault not in use, its folder and the keyslot file."""
+    profile = Profile(profile_dir)
+    profile.set_duress(vault, "the duress passphrase")
+    other = 1 - vault.index
+    vault.close()
+    long_ago = time.time() - 30 * 86400
+    touched = [profile.db_path(other), profile.files_dir(other), profile.keyslots_path]
+    for path in touched:
+        os.utime(path, (long_ago, long_ago))
+    before = time.time() - 1
+    profile.unlock(PASSPHRASE).close()
+    for path in touched:
+        assert path.stat().st_mtime >= before, path.name
 
 
 def test_duress_equal_to_real_passphrase_refused(vault, profile_dir):
