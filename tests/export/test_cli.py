@@ -41,7 +41,7 @@ def test_export_command(cli, initialised, tmp_path):
     geo = cli("export", "--format", "geojson", "--out", str(tmp_path / "m.geojson"))
     assert geo.code == 0, geo.err
     assert json.loads((tmp_path / "m.geojson").read_text())["features"][0]["geometry"][
-        "coordinates"] == [-4.9167, 15.7167]  # from the gazetteer, lon first
+        "coordinates"] == [-4.9042, 15.7153]  # from the gazetteer, lon first
 
     verify = cli("audit", "verify")
     assert verify.code == 0, verify.err
