@@ -49,6 +49,7 @@ REASONS: dict[str, str] = {
     "inside the profile folder": N_("a plaintext export must not go inside the profile "
                                     "folder"),
     "no such folder": N_("the folder does not exist"),
+    "not writable": N_("the folder cannot be written to"),
 }
 
 

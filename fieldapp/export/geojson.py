@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .acled_csv import EVENT_MAP, event_date
+from .acled_csv import EVENT_MAP, event_date, fatalities
 from .locate import locate
 
 PROPERTY_FIELDS = ("title", "occurred_on", "date_precision", "region", "cercle", "commune",
@@ -41,7 +41,7 @@ def feature(record_id: str, body: Mapping[str, Any], status: str = "",
         "acled_sub_event_type": acled_sub,
         "event_date": event_date(str(body.get("occurred_on") or ""),
                                  str(body.get("date_precision") or "day")),
-        "fatalities": int(body.get("killed_min") or 0),
+        "fatalities": fatalities(body)[0],
     })
     if not props.get("region") and place.region:
         props["region"] = place.region

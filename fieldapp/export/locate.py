@@ -1,13 +1,18 @@
-"""Where an incident goes on a map: its own coordinates, else the gazetteer's.
+"""Where an incident goes on a map, and in which region and cercle it lies.
 
-ACLED's spatial precision codes are used for the result, because every export that
-places an incident (CSV, GeoJSON) speaks ACLED:
+ACLED's spatial precision codes (codebook, "Geo-precision") are used, because every
+export that places an incident speaks ACLED:
 
 - 1: the exact place is known (the record's own point marked "exact", or the town or
-  village named as the locality, placed at the town's coordinates);
-- 2: near a place, or only a small area is known (a point marked "near", the commune's
-  or the cercle's seat);
+  village named as the locality, at the town's coordinates);
+- 2: near a place or only a small area is known (a point marked "near"; a named village
+  whose coordinates nobody published, placed at its cercle's seat; the commune's town;
+  the cercle's seat);
 - 3: only the region is known (a point marked "region", or the region's capital).
+
+A named place without coordinates is never placed at another town: it falls back to its
+own cercle (2) or region (3). Region and cercle always come from the gazetteer's current
+(2023) hierarchy when the place is known there, whatever region the monitor typed.
 """
 
 from __future__ import annotations
@@ -39,40 +44,45 @@ def user_points(conn: Any) -> dict[str, tuple[float, float]]:
     return {row[0]: (float(row[1]), float(row[2])) for row in rows}
 
 
-def _gazetteer_point(name: Any, kind: str | None,
-                     region: str | None) -> dict[str, Any] | None:
-    if not isinstance(name, str) or not name.strip():
-        return None
-    place = gazetteer.lookup(name, kind=kind, region=region)
-    if place is None and region:
-        # The region may be spelt as a 2023 region while the gazetteer files the place
-        # under its ISO region: a unique match by name is still the same place.
-        place = gazetteer.lookup(name, kind=kind)
-    if place is None or place["latitude"] is None:
-        return None
-    return place
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def admin_areas(body: Mapping[str, Any]) -> gazetteer.Resolved:
+    """The current region (admin1) and cercle (admin2) of an incident body."""
+    return gazetteer.resolve(_text(body.get("region")), _text(body.get("cercle")),
+                             _text(body.get("commune")), _text(body.get("locality")))
+
+
+def _has_point(place: Mapping[str, Any] | None) -> bool:
+    return bool(place) and place.get("latitude") is not None \
+        and place.get("longitude") is not None
 
 
 def locate(body: Mapping[str, Any],
            typed: Mapping[str, tuple[float, float]] | None = None) -> Location | None:
     """The best point for an incident body, or None when nothing places it."""
-    region = body.get("region") if isinstance(body.get("region"), str) else None
+    areas = admin_areas(body)
+    region, cercle = areas.region, areas.cercle
     if body.get("latitude") is not None and body.get("longitude") is not None:
         return Location(float(body["latitude"]), float(body["longitude"]),
-                        RECORD_PRECISION.get(str(body.get("geo_precision")), 1), "record")
+                        RECORD_PRECISION.get(str(body.get("geo_precision")), 1), "record",
+                        region, cercle)
     near = body.get("geo_precision") == "near"
-    locality = body.get("locality")
-    place = _gazetteer_point(locality, "town", region)
-    if place is not None:
-        return Location(place["latitude"], place["longitude"], 2 if near else 1,
-                        "locality", place["region"], place["cercle"])
-    if isinstance(locality, str) and typed and fold(locality) in typed:
+    locality = _text(body.get("locality"))
+    town = areas.town
+    if town is not None and _has_point(town):
+        basis = areas.town_from or "locality"
+        precision = 2 if near or basis == "commune" else 1
+        return Location(town["latitude"], town["longitude"], precision, basis,
+                        region, cercle)
+    if town is None and locality and typed and fold(locality) in typed:
         lat, lon = typed[fold(locality)]
-        return Location(lat, lon, 2 if near else 1, "locality")
-    for field, kind, precision in (("commune", "town", 2), ("cercle", "cercle", 2),
-                                   ("region", "region", 3)):
-        place = _gazetteer_point(body.get(field), kind, region if field != "region" else None)
-        if place is not None:
-            return Location(place["latitude"], place["longitude"], precision, field,
-                            place["region"], place["cercle"])
+        return Location(lat, lon, 2 if near else 1, "locality", region, cercle)
+    if _has_point(areas.cercle_place):
+        place = areas.cercle_place
+        return Location(place["latitude"], place["longitude"], 2, "cercle", region, cercle)
+    if _has_point(areas.region_place):
+        place = areas.region_place
+        return Location(place["latitude"], place["longitude"], 3, "region", region, cercle)
     return None

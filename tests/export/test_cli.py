@@ -41,7 +41,7 @@ def test_export_command(cli, initialised, tmp_path):
     geo = cli("export", "--format", "geojson", "--out", str(tmp_path / "m.geojson"))
     assert geo.code == 0, geo.err
     assert json.loads((tmp_path / "m.geojson").read_text())["features"][0]["geometry"][
-        "coordinates"] == [-4.9167, 15.7167]  # from the gazetteer, lon first
+        "coordinates"] == [-4.9042, 15.7153]  # from the gazetteer, lon first
 
     verify = cli("audit", "verify")
     assert verify.code == 0, verify.err
@@ -84,3 +84,30 @@ def test_places_joins_user_places(cli, initialised):
     # Without FIELDAPP_PASSPHRASE: gazetteer only, and no prompt.
     quiet = cli("places", "kouak", "--json", FIELDAPP_PASSPHRASE="")
     assert quiet.code == 0 and quiet.json() == []
+
+
+def test_export_esf_and_bad_inputs(cli, initialised, tmp_path):
+    added = cli("incident", "add", "--from", "-", stdin=json.dumps(INCIDENT))
+    assert added.code == 0, added.err
+    out = tmp_path / "esf.json"
+    result = cli("export", "--format", "esf", "--out", str(out))
+    assert result.code == 0, result.err
+    assert json.loads(out.read_text(encoding="utf-8"))["format"] == "huridocs-esf"
+    for args, words in ((["--format", "esf", "--with-identity"], "project"),
+                        (["--format", "xlsx"], "xlsx")):
+        bad = cli("export", *args, "--out", str(tmp_path / "never.json"))
+        assert bad.code in (1, 2) and words in bad.err, bad.err
+        assert len(bad.err.strip().splitlines()) <= 2 and "Traceback" not in bad.err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        refused = cli("export", "--format", "csv", "--out", str(locked / "x.csv"))
+    finally:
+        locked.chmod(0o700)
+    if refused.code != 0:  # root ignores folder permissions; the check is for real users
+        assert refused.code == 2 and "cannot be written" in refused.err
+        assert "Traceback" not in refused.err
+    french = cli("--lang", "fr", "export", "--format", "esf", "--with-identity", "--out",
+                 str(tmp_path / "fr.json"))
+    assert french.code != 0 and "projet" in french.err

@@ -17,9 +17,7 @@ from fieldapp.messages import exit_code, user_message
 
 from .conftest import FILE_KEY, IDENTITY_NAME, IDENTITY_PHONE, TESTIMONY_TEXT, THUMBNAIL
 
-ACLED_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type",
-                 "actor1", "actor2", "admin1", "admin2", "admin3", "location", "latitude",
-                 "longitude", "geo_precision", "fatalities", "notes", "source"]
+ACLED_COLUMNS = list(acled_csv.COLUMNS)  # checked against the codebook in test_acled.py
 
 
 def _export(filled, tmp_path, fmt, **kwargs):
@@ -32,7 +30,8 @@ def _csv_rows(data: bytes) -> tuple[list[str], dict[str, dict[str, str]]]:
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM for Excel"
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     header, *rows = list(reader)
-    return header, {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    return header, {row[0].removeprefix("MLI-"): dict(zip(header, row, strict=True))
+                    for row in rows}
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -90,12 +89,13 @@ def test_csv_columns_values_and_quoting(filled, tmp_path):
     result, data = _export(filled, tmp_path, "csv")
     header, rows = _csv_rows(data)
     assert header == ACLED_COLUMNS == list(acled_csv.COLUMNS)
-    assert result.count == len(rows) == 5  # incidents only
+    assert result.count == len(rows) == 4  # incidents only; the year-only one left out
+    assert result.left_out == 1 and filled.ids["bankass"] not in rows
     lere = rows[filled.ids["lere"]]
     assert lere["event_date"] == "2024-03-02" and lere["time_precision"] == "1"
     assert (lere["event_type"], lere["sub_event_type"]) == ("Violence against civilians",
                                                             "Attack")
-    assert lere["actor1"] == "Unidentified Armed Group (Mali)"
+    assert lere["actor1"] == "Unidentified Armed Group (Mali)" and lere["inter1"] == "3"
     assert lere["actor2"] == "Civilians (Mali)"
     assert (lere["admin1"], lere["admin2"], lere["location"]) == ("Tombouctou", "Niafunké",
                                                                  "Léré")
@@ -110,29 +110,23 @@ def test_csv_columns_values_and_quoting(filled, tmp_path):
     hombori = rows[filled.ids["hombori"]]
     assert hombori["event_date"] == "2023-11-15" and hombori["time_precision"] == "3"
     assert hombori["sub_event_type"] == "Abduction/forced disappearance"
-    assert hombori["actor1"] == "Rebel Groups (jihadist)"
+    assert hombori["actor1"] == "Jihadist armed group (Mali)"
     assert hombori["fatalities"] == "0"
     assert hombori["geo_precision"] == "1"  # the gazetteer's town
     assert 15 < float(hombori["latitude"]) < 16 and -2 < float(hombori["longitude"]) < -1
-    assert hombori["admin2"] == "Douentza"  # filled from the gazetteer
+    assert (hombori["admin1"], hombori["admin2"]) == ("Douentza", "Douentza")  # 2023
     assert "Alleged perpetrators: -groupe armé" in hombori["notes"]
-
-    bankass = rows[filled.ids["bankass"]]
-    assert bankass["event_date"] == "2022-07-01" and bankass["time_precision"] == "3"
-    assert bankass["event_type"] == "Strategic developments"
-    assert bankass["sub_event_type"] == "Looting/property destruction"
-    assert bankass["actor1"] == "Military Forces of Mali; Identity Militias"
-    assert bankass["geo_precision"] == "2" and bankass["location"] == "Kouakourou-Essai"
 
     menaka = rows[filled.ids["menaka"]]
     assert menaka["geo_precision"] == "3" and menaka["admin1"] == "Ménaka"
     assert menaka["sub_event_type"] == "Air/drone strike"
-    assert menaka["actor1"] == "External/Other Forces"
+    assert menaka["actor1"] == "Foreign paramilitaries (Mali)" and menaka["inter1"] == "8"
     assert menaka["notes"] == "'+Frappe de drone"
 
     nowhere = rows[filled.ids["nowhere"]]
     assert nowhere["latitude"] == nowhere["longitude"] == nowhere["geo_precision"] == ""
-    assert nowhere["event_type"] == "Battles" and nowhere["actor2"] == ""
+    assert nowhere["event_type"] == "Battles"
+    assert nowhere["actor2"] == "Unidentified Armed Group (Mali)"  # the other side unknown
     # Negative longitudes stay numbers: no apostrophe on coordinates.
     assert all(not r["longitude"].startswith("'") for r in rows.values())
 
@@ -152,7 +146,7 @@ def test_every_event_type_and_perpetrator_is_mapped():
     from fieldapp import model
 
     assert set(acled_csv.EVENT_MAP) == set(model.EVENT_TYPES)
-    assert set(acled_csv.ACTOR_NAMES) == set(model.PERPETRATORS)
+    assert set(acled_csv.ACTORS) == set(model.PERPETRATORS)
 
 
 # --- GeoJSON ----------------------------------------------------------------------------
