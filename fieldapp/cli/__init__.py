@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "fieldapp.cli.record_cmds",
     "fieldapp.cli.media_cmds",
     "fieldapp.cli.export_cmds",
+    "fieldapp.cli.report_cmds",
     "fieldapp.cli.misc_cmds",
     "fieldapp.cli.places_cmds",
     "sync.cli",
