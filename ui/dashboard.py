@@ -20,7 +20,7 @@ from PySide6.QtCharts import (
     QHorizontalBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, Qt, Signal
+from PySide6.QtCore import QMargins, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +45,7 @@ from .views.incident_filters import IncidentFilters
 
 CHARTS = ("periods", "regions", "types", "perpetrators", "victims")
 COLOURS = ("#3b6ea5", "#c9792b")
-ROW_PX = 22
+ROW_PX = 30
 
 
 def read_statistics(conn: Any, pseudonym: str, filters: dict[str, Any]) -> Statistics:
@@ -54,7 +55,10 @@ def read_statistics(conn: Any, pseudonym: str, filters: dict[str, Any]) -> Stati
 
 
 class BarChart(QChartView):
-    """One bar chart; `bar_clicked(index)` names the category clicked."""
+    """One bar chart; `bar_clicked(index)` names the category clicked.
+
+    The series and axes are made once and refilled: `QBarSeries.clear` deletes the old
+    bar sets, and no Python object keeps a pointer to one."""
 
     bar_clicked = Signal(int)
 
@@ -66,47 +70,67 @@ class BarChart(QChartView):
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         chart.setMargins(QMargins(2, 2, 2, 2))
         chart.setBackgroundRoundness(0)
+        self.series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        self.series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
+        chart.addSeries(self.series)
+        self.labels_axis = QBarCategoryAxis()
+        self.values_axis = QValueAxis()
+        self.values_axis.setLabelFormat("%d")
+        if horizontal:
+            chart.addAxis(self.labels_axis, Qt.AlignmentFlag.AlignLeft)
+            chart.addAxis(self.values_axis, Qt.AlignmentFlag.AlignBottom)
+        else:
+            chart.addAxis(self.labels_axis, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(self.values_axis, Qt.AlignmentFlag.AlignLeft)
+        self.series.attachAxis(self.labels_axis)
+        self.series.attachAxis(self.values_axis)
         self.setChart(chart)
-        self.series: QBarSeries | QHorizontalBarSeries | None = None
+        # The chart's own minimum (its longest labels) must not widen the window.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(200)
         self.categories: list[str] = []
 
     def show_values(self, categories: list[str],
                     sets: list[tuple[str, list[int]]]) -> None:
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
+        """Bars in the order given: top to bottom, or left to right."""
+        if self.horizontal:  # Qt draws the first category at the bottom
+            categories = categories[::-1]
+            sets = [(name, values[::-1]) for name, values in sets]
         self.categories = categories
-        series = QHorizontalBarSeries() if self.horizontal else QBarSeries()
+        self.series.clear()
+        self.labels_axis.clear()
+        self.labels_axis.append(categories or [""])
         for index, (name, values) in enumerate(sets):
             bar_set = QBarSet(name)
             bar_set.setColor(QColor(COLOURS[index % len(COLOURS)]))
             bar_set.append([float(v) for v in values])
-            bar_set.clicked.connect(self.bar_clicked)
-            series.append(bar_set)
-        series.setLabelsVisible(len(categories) <= 16)
-        series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
-        chart.addSeries(series)
-        labels = QBarCategoryAxis()
-        labels.append(categories or [""])
-        values = QValueAxis()
-        values.setLabelFormat("%d")
+            bar_set.clicked.connect(self._clicked)
+            self.series.append(bar_set)
+        self.series.setLabelsVisible(len(categories) <= 16)
         top = max((v for _n, vs in sets for v in vs), default=0)
-        values.setRange(0, max(1, top) * 1.15)
-        values.setTickCount(5 if top >= 4 else 2)
-        if self.horizontal:
-            chart.addAxis(labels, Qt.AlignmentFlag.AlignLeft)
-            chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
-        else:
-            chart.addAxis(labels, Qt.AlignmentFlag.AlignBottom)
-            chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
-            labels.setLabelsAngle(-60 if len(categories) > 12 else 0)
-        series.attachAxis(labels)
-        series.attachAxis(values)
-        chart.legend().setVisible(len(sets) > 1)
-        self.series = series
+        self.values_axis.setRange(0, max(1, top) * 1.15)
+        self.values_axis.setTickCount(5 if top >= 4 else 2)
+        self.values_axis.applyNiceNumbers()
+        if not self.horizontal:
+            self.labels_axis.setLabelsAngle(-60 if len(categories) > 12 else 0)
+        self.chart().legend().setVisible(len(sets) > 1)
         rows = len(categories) * (len(sets) if self.horizontal else 1)
         self.setMinimumHeight(max(170, 50 + rows * ROW_PX) if self.horizontal else 230)
+
+    def _clicked(self, index: int) -> None:
+        count = len(self.categories)
+        self.bar_clicked.emit(count - 1 - index if self.horizontal else index)
+
+    def bar_position(self, index: int, set_index: int = 0) -> QPointF:
+        """The middle of bar ``index`` (in the order given) in this view's coordinates
+        (tests click there)."""
+        if self.horizontal:
+            index = len(self.categories) - 1 - index
+        value = self.series.barSets()[set_index].at(index)
+        point = (QPointF(value / 2, index) if self.horizontal
+                 else QPointF(index, value / 2))
+        scene = self.chart().mapToPosition(point, self.series)
+        return QPointF(self.mapFromScene(scene))
 
 
 class DashboardPage(QWidget):
@@ -158,12 +182,9 @@ class DashboardPage(QWidget):
             box.addWidget(self.titles[key])
             box.addWidget(self.charts[key], 1)
             box.addWidget(self.notes[key])
-            if key == "periods":  # the full width: up to 36 months
-                grid.addLayout(box, 0, 0, 1, 2)
-            else:
-                grid.addLayout(box, 1 + (index - 1) // 2, (index - 1) % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+            # One column: long labels ("Abduction or forced disappearance") keep their
+            # room at 1024 pixels, and the page scrolls.
+            grid.addLayout(box, index, 0)
         self.scroll.setWidget(body)
         layout.addWidget(self.scroll, 1)
 
@@ -250,9 +271,11 @@ class DashboardPage(QWidget):
                      "{n} incidents dated only by their year are not shown by month.",
                      stats.year_only).format(n=format_number(stats.year_only))
             if stats.year_only else "")
-        self.notes["victims"].setText(" · ".join(
-            f"{_(COUNT_LABELS[k])}: {format_number(stats.victims[k][0])}–"
-            f"{format_number(stats.victims[k][1])}" for k in kinds))
+        self.notes["victims"].setText(_("Victims: {counts}").format(counts=" · ".join(
+            _("{what}: {low}–{high}").format(what=_(COUNT_LABELS[k]),
+                                             low=format_number(stats.victims[k][0]),
+                                             high=format_number(stats.victims[k][1]))
+            for k in kinds)))
 
     def bar_clicked(self, chart: str, index: int) -> None:
         """Ask for the incident list under these filters and the bar clicked."""

@@ -92,7 +92,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.status)
         self.buttons = QDialogButtonBox(self)
         self.write_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
         layout.addWidget(self.buttons)
 
         self.mask.toggled.connect(self.names.setEnabled)
@@ -199,3 +199,4 @@ class ReportDialog(QDialog):
         self.out.setPlaceholderText(_("Where to write the PDF (not in the profile folder)"))
         self.browse.setText(_("&Choose…"))
         self.write_button.setText(_("&Write the report"))
+        self.close_button.setText(_("Close"))

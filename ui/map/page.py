@@ -95,6 +95,7 @@ class MapPage(QWidget):
             swatch.setStyleSheet(f"background: {PALETTE[index % len(PALETTE)]}; "
                                  "border-radius: 6px;")
             text = QLabel(side)
+            text.setWordWrap(True)
             self.swatches[key], self.legend_labels[key] = swatch, text
             legend.addWidget(swatch, index // 2, (index % 2) * 2)
             legend.addWidget(text, index // 2, (index % 2) * 2 + 1)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -87,7 +88,7 @@ class RecordListPage(QWidget):
         self.new_button.clicked.connect(lambda: self.new_requested.emit(self.kind))
         layout.addLayout(top)
 
-        filters = QHBoxLayout()
+        filters = QGridLayout()  # two rows of three filters: fits 1024 pixels
         self.region_label = QLabel(self)
         self.region = QComboBox(self)
         self.region.setEditable(True)
@@ -112,12 +113,12 @@ class RecordListPage(QWidget):
         self.date_from, self.date_to = DateFilter(self), DateFilter(self)
         self.from_label.setBuddy(self.date_from)
         self.to_label.setBuddy(self.date_to)
-        for widget in (self.region_label, self.region, self.event_label, self.event_type,
-                       self.perpetrator_label, self.perpetrator, self.status_label,
-                       self.status, self.from_label, self.date_from, self.to_label,
-                       self.date_to):
-            filters.addWidget(widget)
-        filters.addStretch(1)
+        for index, widget in enumerate((
+                self.region_label, self.region, self.event_label, self.event_type,
+                self.perpetrator_label, self.perpetrator, self.status_label, self.status,
+                self.from_label, self.date_from, self.to_label, self.date_to)):
+            filters.addWidget(widget, index // 6, index % 6)
+        filters.setColumnStretch(6, 1)
         layout.addLayout(filters)
         # Only incidents have a date, a region and a type of event to filter on.
         has_events = kind == "incident"
