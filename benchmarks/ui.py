@@ -4,7 +4,9 @@ scrolling, and peak memory.
 Prints: time from process start to the unlock window shown (a real ``fieldapp`` start in
 a child process), from unlock (passphrase accepted) to a filled list, from a search to
 its results shown, the cost of fetching one more page while scrolling, and peak RSS.
-Targets (issue 4): < 1 s, < 1 s, < 200 ms, RSS < 300 MB.
+Targets (issue 4): < 1 s, < 1 s, < 200 ms, RSS < 300 MB. Then (issue 14) the dashboard's
+counts and the offline map: 100k incidents clustered and drawn (< 500 ms), pan and zoom
+frames (< 50 ms), on the bench's places and on 100k points each at its own spot.
 
 The profile is built once into ``benchmarks/out/ui-profile-<n>/`` (git-ignored) with
 `RecordStore.add_many` in batches; later runs reuse it.
@@ -35,7 +37,11 @@ PASSPHRASE = "benchmark passphrase for the ui"
 BATCH = 5000
 QUERIES = ("ogossagou", "hommes armés", "puits nuit", "marche", "lere", "troupeau motos")
 TARGETS = {"start_to_unlock_s": 1.0, "unlock_to_list_s": 1.0, "search_ms": 200.0,
-           "peak_rss_mb": 300.0}
+           "peak_rss_mb": 300.0,
+           # issue 14: 100k incidents drawn < 500 ms, pan/zoom frames < 50 ms
+           "map_places_draw_ms": 500.0, "map_places_pan_ms_max": 50.0,
+           "map_places_zoom_ms_max": 50.0, "map_scattered_draw_ms": 500.0,
+           "map_scattered_pan_ms_max": 50.0, "map_scattered_zoom_ms_max": 50.0}
 
 CHILD = """
 import os, sys, time, resource, json
@@ -145,10 +151,82 @@ def in_app(profile: Profile, report: dict[str, float]) -> None:
     report["scroll_page_ms_max"] = max(steps)
     report["rows_after_scrolling"] = page.model.rowCount()
 
+    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    map_figures(app, window, vault, report)
     window.close()
     ops.shutdown()
     vault.close()
-    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report["peak_rss_map_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _frames(app, canvas, moves) -> list[float]:
+    times = []
+    for move in moves:
+        start = time.perf_counter()
+        move()
+        canvas.repaint()
+        app.processEvents()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def map_figures(app, window, vault, report: dict[str, float]) -> None:
+    """The dashboard's counts and the map over every incident: points read and placed,
+    clustered and drawn (the vault's incidents share the bench's 14 places), then the
+    same number of points scattered over Mali, each at its own spot (the worst case for
+    clustering); pan and zoom frames on both."""
+
+    from ui.dashboard import read_statistics
+    from ui.map.clusters import ClusterIndex
+    from ui.map.page import read_points
+
+    start = time.perf_counter()
+    stats = read_statistics(vault.conn, vault.pseudonym, {})
+    report["dashboard_stats_s"] = time.perf_counter() - start
+    report["dashboard_total"] = stats.total
+
+    start = time.perf_counter()
+    points, _unplaced, _index = read_points(vault.conn, vault.pseudonym, {})
+    report["map_read_s"] = time.perf_counter() - start
+    report["map_points"] = len(points)
+
+    window.show_page("map")
+    page = window.map
+    canvas = page.canvas
+    while page._job is not None or not page.points:
+        app.processEvents()
+    canvas.fit()
+    for name, xs, ys, kinds in _map_cases(points):
+        start = time.perf_counter()
+        index = ClusterIndex(xs, ys, kinds)
+        canvas.set_points(index)
+        canvas.repaint()
+        app.processEvents()
+        report[f"map_{name}_draw_ms"] = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        index.build_all()
+        report[f"map_{name}_levels_s"] = time.perf_counter() - start
+        pans = _frames(app, canvas, [lambda: canvas.pan(15, 7)] * 60)
+        zooms = _frames(app, canvas, [lambda: canvas.zoom(1.25)] * 16 +
+                        [lambda: canvas.zoom(0.8)] * 16)
+        report[f"map_{name}_pan_ms_p50"] = statistics.median(pans)
+        report[f"map_{name}_pan_ms_max"] = max(pans)
+        report[f"map_{name}_zoom_ms_p50"] = statistics.median(zooms)
+        report[f"map_{name}_zoom_ms_max"] = max(zooms)
+        canvas.fit()
+
+
+def _map_cases(points):
+    import random
+
+    from ui.map.clusters import project
+
+    placed = [project(p.longitude, p.latitude) for p in points]
+    kinds = [hash(p.event_type) % 16 for p in points]
+    yield "places", [x for x, _y in placed], [y for _x, y in placed], kinds
+    rng = random.Random(3)
+    scattered = [project(rng.uniform(-11.5, 3.5), rng.uniform(11, 24)) for _ in points]
+    yield "scattered", [x for x, _y in scattered], [y for _x, y in scattered], kinds
 
 
 def main() -> int:
@@ -172,8 +250,23 @@ def main() -> int:
         ("search_ms_p50", "search → results shown, median", "ms"),
         ("scroll_page_ms_p50", "scroll to the end: fetch + paint one page, median", "ms"),
         ("scroll_page_ms_max", "scroll to the end: worst page", "ms"),
+        ("dashboard_stats_s", "dashboard: counts over every incident (db lane)", "s"),
+        ("map_read_s", "map: incidents read and placed (db lane)", "s"),
+        ("map_places_draw_ms", "map, bench places: clustered + first frame drawn", "ms"),
+        ("map_places_levels_s", "map, bench places: every zoom level (cpu lane)", "s"),
+        ("map_places_pan_ms_p50", "map, bench places: pan frame, median", "ms"),
+        ("map_places_pan_ms_max", "map, bench places: pan frame, worst", "ms"),
+        ("map_places_zoom_ms_p50", "map, bench places: zoom frame, median", "ms"),
+        ("map_places_zoom_ms_max", "map, bench places: zoom frame, worst", "ms"),
+        ("map_scattered_draw_ms", "map, each point its own spot: clustered + drawn", "ms"),
+        ("map_scattered_levels_s", "map, each point its own spot: every level (cpu)", "s"),
+        ("map_scattered_pan_ms_p50", "map, own spots: pan frame, median", "ms"),
+        ("map_scattered_pan_ms_max", "map, own spots: pan frame, worst", "ms"),
+        ("map_scattered_zoom_ms_p50", "map, own spots: zoom frame, median", "ms"),
+        ("map_scattered_zoom_ms_max", "map, own spots: zoom frame, worst", "ms"),
         ("child_peak_rss_mb", "peak RSS of the start-up process", "MB"),
         ("peak_rss_mb", "peak RSS with 100k records listed and searched", "MB"),
+        ("peak_rss_map_mb", "peak RSS after the dashboard and both maps of 100k", "MB"),
     )
     for key, label, unit in lines:
         value = report[key]

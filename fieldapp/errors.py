@@ -114,6 +114,17 @@ class NoOriginal(FieldappError):
     exit_code = 2
 
 
+# --- reports --------------------------------------------------------------------------
+class ReportTooLarge(FieldappError):
+    """A report's selection has more incidents than one document holds (count, limit)."""
+
+    exit_code = 2
+
+
+class ReportFailed(FieldappError):
+    """The report could not be drawn (reason): no display library, no fonts."""
+
+
 # --- audit ----------------------------------------------------------------------------
 class AuditChainBroken(FieldappError):
     """The audit chain does not verify (position, reason)."""

@@ -178,4 +178,44 @@ def format_number(value: float | int) -> str:
     return format_decimal(value, locale=_babel_locale())
 
 
+class Translator:
+    """Messages, dates and numbers in one language without switching the app's language:
+    a report written in French while the window speaks English (and from a worker thread,
+    where switching would retranslate every window)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES or lang == PSEUDO else "en"
+        self._translations = _load(self.lang)
+        self._locale = Locale.parse("fr" if self.lang == "fr" else "en")
+
+    def _(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
+
+    def date(self, value: dt.date | str, precision: str = "day") -> str:
+        """Like `format_date`, in this language."""
+        if isinstance(value, str):
+            parts = [int(p) for p in value.split("-")]
+            while len(parts) < 3:
+                parts.append(1)
+            value = dt.date(*parts)
+        pattern = {"year": "yyyy", "month": "MMMM yyyy",
+                   "month_short": "MMM yyyy"}.get(precision, "medium")
+        return _babel_format_date(value, pattern, locale=self._locale)
+
+    def number(self, value: float | int) -> str:
+        return format_decimal(value, locale=self._locale)
+
+    def timestamp(self, value: dt.datetime) -> str:
+        """A moment as local date and time, like `format_timestamp`."""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        local = value.astimezone().replace(tzinfo=None)
+        return get_datetime_format("medium", locale=self._locale).format(
+            _babel_format_time(local.time(), "short", locale=self._locale),
+            _babel_format_date(local.date(), "medium", locale=self._locale))
+
+
 set_language("en")

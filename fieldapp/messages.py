@@ -50,6 +50,7 @@ REASONS: dict[str, str] = {
                                     "folder"),
     "no such folder": N_("the folder does not exist"),
     "not writable": N_("the folder cannot be written to"),
+    "after the end date": N_("the start date is after the end date"),
 }
 
 
@@ -139,6 +140,12 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "OperationalError": lambda p: _("The profile database is busy or unreadable; nothing was "
                                     "changed. Close other fieldapp windows and try again."),
     "DatabaseError": lambda p: _("The profile database is damaged; nothing was changed."),
+    "ReportTooLarge": lambda p: _("The selection holds {count} incidents; a report holds "
+                                  "at most {limit}. Narrow it with the filters (dates, "
+                                  "region, type).").format(count=_p(p, "count"),
+                                                           limit=_p(p, "limit")),
+    "ReportFailed": lambda p: _("The report could not be drawn ({reason}); nothing was "
+                                "written.").format(reason=_p(p, "reason")),
     "AuditChainBroken": lambda p: _("The audit log is broken at entry {position} ({reason}).")
     .format(position=_p(p, "position"), reason=_p(p, "reason")),
     # sync (errors of fieldapp.errors and sync.errors)

@@ -346,12 +346,17 @@ class RecordStore:
         if filters.get("date_to"):
             clauses.append("r.occurred_on <= ?")
             args.append(filters["date_to"] + "\uffff")
+        if filters.get("perpetrator"):
+            # One of the incident's alleged perpetrators (a list in the head version).
+            clauses.append("EXISTS (SELECT 1 FROM version hv, json_each(hv.body, "
+                           "'$.perpetrators') p WHERE hv.hash = r.head AND p.value = ?)")
+            args.append(filters["perpetrator"])
         return " AND ".join(clauses), args
 
     def list(self, kind: str | None = None, *, limit: int = 100, offset: int = 0,
              **filters: Any) -> list[Summary]:
         """Newest first (by date of the event, then creation); filters: region,
-        event_type, status, date_from, date_to."""
+        event_type, status, perpetrator, date_from, date_to."""
         where, args = self._where(kind, filters)
         cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
         rows = self.conn.execute(
@@ -359,6 +364,30 @@ class RecordStore:
             "ORDER BY r.occurred_on DESC, r.id DESC LIMIT ? OFFSET ?",
             (*args, limit, offset)).fetchall()
         return [Summary(*row) for row in rows]
+
+    def heads(self, kind: str, **filters: Any) -> Iterator[tuple[Summary, dict[str, Any]]]:
+        """Every record of ``kind`` matching the list filters, with its head body, oldest
+        event first (reports, dashboard and map read whole selections this way)."""
+        where, args = self._where(kind, filters)
+        cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+        rows = self.conn.execute(
+            f"SELECT {cols}, v.body FROM record r JOIN version v ON v.hash = r.head "  # noqa: S608
+            f"WHERE {where} ORDER BY r.occurred_on, r.created_at, r.id", args)
+        for row in rows:
+            yield Summary(*row[:-1]), json.loads(row[-1])
+
+    def matching(self, ids: Iterable[str], **filters: Any) -> set[str]:
+        """Those of ``ids`` that pass the list filters (applied to search results)."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        where, args = self._where(None, filters)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(row[0] for row in self.conn.execute(
+                f"SELECT r.id FROM record r WHERE {where} AND r.id IN ({marks})",  # noqa: S608
+                (*args, *chunk)))
+        return found
 
     def count(self, kind: str | None = None, **filters: Any) -> int:
         where, args = self._where(kind, filters)

@@ -22,6 +22,9 @@ done
 if [ "$want_pg" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   debs+=(postgresql)
 fi
+# PDF reports are drawn with a system font; the tests read them back with pdftotext.
+if ! fc-list 2>/dev/null | grep -qi "DejaVu Sans"; then debs+=(fonts-dejavu-core); fi
+if [ "$want_pg" = 1 ] && ! command -v pdftotext >/dev/null; then debs+=(poppler-utils); fi
 if [ ${#debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing Debian packages: ${debs[*]}"

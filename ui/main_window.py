@@ -1,9 +1,11 @@
 """The main window after unlock: a sidebar of pages, a toolbar, and a status bar.
 
 Pages: Incidents, Testimonies, People (lists with search, filters and the chosen record),
+Dashboard (counts and charts; a bar click filters the list), Map (offline),
 Outbox (sync panel), Audit log; Settings opens the shell's dialog. Everything is reachable
 with the keyboard: Ctrl+N new incident, Ctrl+Shift+N new testimony, Ctrl+F search,
-Ctrl+E edit, Ctrl+H history, Ctrl+1…5 pages, F5 sync now, Ctrl+L lock, Ctrl+Shift+L panic.
+Ctrl+E edit, Ctrl+H history, Ctrl+1…7 pages, Ctrl+P PDF report, F5 sync now, Ctrl+L lock,
+Ctrl+Shift+L panic.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from fieldapp.errors import FieldappError
 from fieldapp.i18n import N_, _, format_timestamp
 from fieldapp.messages import user_message
 
+from .dashboard import DashboardPage
 from .forms.editor import RecordEditor
 from .forms.incident import IncidentEditor
 from .forms.person import PersonEditor
 from .forms.testimony import TestimonyEditor
 from .history import HistoryDialog
+from .map.page import MapPage
 from .models.vault_access import VaultAccess
 from .views.audit_view import AuditLogPage
 from .views.outbox_view import LAST_SYNC_KEY, SyncPanel
@@ -45,9 +49,10 @@ except ImportError:  # pragma: no cover - the shell's module
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("incidents", N_("Incidents")), ("testimonies", N_("Testimonies")),
-    ("people", N_("People")), ("outbox", N_("Outbox")), ("audit", N_("Audit log")),
-    ("settings", N_("Settings")),
+    ("people", N_("People")), ("dashboard", N_("Dashboard")), ("map", N_("Map")),
+    ("outbox", N_("Outbox")), ("audit", N_("Audit log")), ("settings", N_("Settings")),
 )
+SHORTCUT_PAGES = 7  # Ctrl+1 … Ctrl+7
 EDITORS: dict[str, type[RecordEditor]] = {"incident": IncidentEditor,
                                           "testimony": TestimonyEditor,
                                           "person": PersonEditor}
@@ -82,9 +87,12 @@ class MainWindow(QMainWindow):
         self.people = RecordListPage(self.access, "person", self.stack)
         self.outbox = SyncPanel(self.access, self.stack)
         self.audit = AuditLogPage(self.access, self.stack)
+        self.dashboard = DashboardPage(self.access, self.stack)
+        self.map = MapPage(self.access, self.stack)
         self.pages: dict[str, QWidget] = {
             "incidents": self.incidents, "testimonies": self.testimonies,
-            "people": self.people, "outbox": self.outbox, "audit": self.audit}
+            "people": self.people, "dashboard": self.dashboard, "map": self.map,
+            "outbox": self.outbox, "audit": self.audit}
         for page in self.pages.values():
             self.stack.addWidget(page)
         for page in (self.incidents, self.testimonies, self.people):
@@ -92,6 +100,12 @@ class MainWindow(QMainWindow):
             page.history_requested.connect(self.show_history)
             page.testimony_requested.connect(lambda rid: self.new_record("testimony", rid))
             page.new_requested.connect(self.new_record)
+        self.dashboard.filter_requested.connect(self.show_incidents)
+        self.dashboard.report_requested.connect(self.write_report)
+        self.map.view.edit_requested.connect(self.edit_record)
+        self.map.view.history_requested.connect(self.show_history)
+        self.map.view.testimony_requested.connect(
+            lambda rid: self.new_record("testimony", rid))
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.addWidget(self.sidebar)
@@ -108,6 +122,8 @@ class MainWindow(QMainWindow):
         self.new_testimony_action = self._action(QKeySequence("Ctrl+Shift+N"),
                                                  lambda: self.new_record("testimony"))
         self.sync_action = self._action(QKeySequence("F5"), self.sync_now)
+        self.report_action = self._action(QKeySequence("Ctrl+P"),
+                                          lambda: self.write_report(None))
         self.lock_action = self._action(QKeySequence("Ctrl+L"), self.lock)
         # The shell adds the application-wide panic shortcut (PANIC_SHORTCUT) to this
         # window; a second action with the same keys would make both ambiguous.
@@ -119,7 +135,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self._edit_current)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._history_current)
-        for number in range(1, 6):
+        for number in range(1, SHORTCUT_PAGES + 1):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self,
                       activated=lambda n=number: self.sidebar.setCurrentRow(n - 1))
 
@@ -169,8 +185,22 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         if isinstance(page, RecordListPage):
             page.ensure_loaded()
-        elif isinstance(page, SyncPanel | AuditLogPage):
+        elif isinstance(page, SyncPanel | AuditLogPage | DashboardPage | MapPage):
             page.refresh()
+
+    def show_incidents(self, filters: dict[str, str]) -> None:
+        """The incident list under ``filters`` (a click on a dashboard bar)."""
+        self.show_page("incidents")
+        self.incidents.set_filters(filters)
+
+    def write_report(self, filters: dict[str, str] | None) -> None:
+        """The PDF report dialog, on ``filters`` (None: the incident list's)."""
+        from .report_dialog import ReportDialog
+
+        if filters is None:
+            filters = {k: v for k, v in self.incidents.filters().items() if v}
+        self.report_dialog = ReportDialog(self.access, filters, self)
+        self.report_dialog.show()
 
     def focus_search(self) -> None:
         page = self.current_page()
@@ -294,7 +324,7 @@ class MainWindow(QMainWindow):
         for row, (_key, label) in enumerate(PAGES):
             item = self.sidebar.item(row)
             item.setText(_(label))
-            if row < 5:
+            if row < SHORTCUT_PAGES:
                 item.setToolTip(_("{page} (Ctrl+{n})").format(page=_(label), n=row + 1))
         self.sidebar.setAccessibleName(_("Sections"))
         self.toolbar.setWindowTitle(_("Main actions"))
@@ -302,6 +332,9 @@ class MainWindow(QMainWindow):
                  (self.new_testimony_action, _("New &testimony"),
                   _("New testimony (Ctrl+Shift+N)")),
                  (self.sync_action, _("S&ync now"), _("Send and receive now (F5)")),
+                 (self.report_action, _("Report (P&DF)…"),
+                  _("Write the listed incidents as a PDF report, redacted by default "
+                    "(Ctrl+P)")),
                  (self.lock_action, _("&Lock"), _("Lock now (Ctrl+L)")),
                  (self.panic_action, _("&Panic"),
                   _("Lock at once and offer to destroy the data ({keys})").format(
@@ -310,8 +343,8 @@ class MainWindow(QMainWindow):
         for action, text, tip in texts:
             action.setText(text)
             action.setToolTip(tip)
-        for page in (self.incidents, self.testimonies, self.people, self.outbox,
-                     self.audit):
+        for page in (self.incidents, self.testimonies, self.people, self.dashboard,
+                     self.map, self.outbox, self.audit):
             page.retranslate()
         self._update_status()
 

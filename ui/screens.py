@@ -185,3 +185,39 @@ def _person_editor(ctx: ScreenContext) -> QWidget:
     editor = window.new_record("person", _first_id(ctx, "incident"))
     editor.keep_alive = window
     return editor
+
+
+# --- dashboard, map and PDF report (issue 14) ---------------------------------------------
+def _sized(window: Any, size: tuple[int, int] | None) -> Any:
+    if size is not None:
+        window.resize(*size)
+    return window
+
+
+@screen("main_dashboard")
+def _main_dashboard(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "dashboard")
+
+
+@screen("main_dashboard_1024x600")
+def _main_dashboard_small(ctx: ScreenContext) -> QWidget:
+    return _sized(_main_window(ctx, "dashboard"), (1024, 600))
+
+
+@screen("main_map")
+def _main_map(ctx: ScreenContext) -> QWidget:
+    return _main_window(ctx, "map")
+
+
+@screen("main_map_1024x600")
+def _main_map_small(ctx: ScreenContext) -> QWidget:
+    return _sized(_main_window(ctx, "map"), (1024, 600))
+
+
+@screen("report_dialog", allow=("Français", "English"))
+def _report_dialog(ctx: ScreenContext) -> QWidget:
+    window = _main_window(ctx)
+    window.write_report({"region": "Mopti"})
+    dialog = window.report_dialog
+    dialog.keep_alive = window
+    return dialog

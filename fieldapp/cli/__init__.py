@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from types import ModuleType
 
 from .. import i18n
 from ..i18n import _
@@ -22,6 +21,7 @@ from ..messages import exit_code, user_message
 from .context import Context, UsageError
 
 Launch = Callable[[Context], int]
+Register = Callable[[argparse._SubParsersAction], None]
 
 
 class Parser(argparse.ArgumentParser):
@@ -48,8 +48,8 @@ def _prescan_lang(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(groups: Sequence[ModuleType]) -> argparse.ArgumentParser:
-    """The parser with every command of ``groups`` (modules with ``register(sub)``)."""
+def build_parser(groups: Sequence[Register]) -> argparse.ArgumentParser:
+    """The parser with every command of ``groups`` (each a ``register(sub)`` function)."""
     parser = Parser(prog="fieldapp", description=_(
         "Record incidents and testimonies offline, encrypted; sync them when a link appears."))
     parser.add_argument("--profile", metavar=_("DIR"),
@@ -58,12 +58,12 @@ def build_parser(groups: Sequence[ModuleType]) -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["fr", "en"],
                         help=_("language of messages (default: FIELDAPP_LANG or the system)"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=Parser)
-    for group in groups:
-        group.register(sub)
+    for register in groups:
+        register(sub)
     return parser
 
 
-def run(argv: Sequence[str] | None, groups: Sequence[ModuleType], launch: Launch) -> int:
+def run(argv: Sequence[str] | None, groups: Sequence[Register], launch: Launch) -> int:
     """Parse ``argv`` and run its command (``launch`` when there is none); the exit code."""
     os.umask(0o077)
     argv = list(sys.argv[1:] if argv is None else argv)

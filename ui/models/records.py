@@ -113,7 +113,12 @@ class RecordTableModel(QAbstractTableModel):
         if self._query:
             found = self._store.search(self._query, kind=self.kind, limit=SEARCH_LIMIT)
             self._found = len(found)
-            self._rows = [s for s in found if self._matches(s)]
+            kept = [s for s in found if self._matches(s)]
+            if self._filters.get("perpetrator"):  # not a list column: asked of the store
+                allowed = self._store.matching((s.id for s in kept),
+                                               perpetrator=self._filters["perpetrator"])
+                kept = [s for s in kept if s.id in allowed]
+            self._rows = kept
             self._total = len(self._rows)
         else:
             self._total = self._store.count(self.kind, **self._filters)

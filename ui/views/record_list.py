@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -87,7 +88,7 @@ class RecordListPage(QWidget):
         self.new_button.clicked.connect(lambda: self.new_requested.emit(self.kind))
         layout.addLayout(top)
 
-        filters = QHBoxLayout()
+        filters = QGridLayout()  # two rows of three filters: fits 1024 pixels
         self.region_label = QLabel(self)
         self.region = QComboBox(self)
         self.region.setEditable(True)
@@ -100,19 +101,29 @@ class RecordListPage(QWidget):
         self.status = ChoiceBox(REVIEW_STATUSES, parent=self,
                                 blank_text=N_("(all statuses)"))
         self.status_label.setBuddy(self.status)
+        self.perpetrator_label = QLabel(self)
+        self.perpetrator = ChoiceBox(model.PERPETRATORS, parent=self,
+                                     blank_text=N_("(all perpetrators)"))
+        self.perpetrator_label.setBuddy(self.perpetrator)
+        for box in (self.region, self.event_type, self.perpetrator, self.status):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(14)
         self.from_label, self.to_label = QLabel(self), QLabel(self)
         self.date_from, self.date_to = DateFilter(self), DateFilter(self)
         self.from_label.setBuddy(self.date_from)
         self.to_label.setBuddy(self.date_to)
-        for widget in (self.region_label, self.region, self.event_label, self.event_type,
-                       self.status_label, self.status, self.from_label, self.date_from,
-                       self.to_label, self.date_to):
-            filters.addWidget(widget)
-        filters.addStretch(1)
+        for index, widget in enumerate((
+                self.region_label, self.region, self.event_label, self.event_type,
+                self.perpetrator_label, self.perpetrator, self.status_label, self.status,
+                self.from_label, self.date_from, self.to_label, self.date_to)):
+            filters.addWidget(widget, index // 6, index % 6)
+        filters.setColumnStretch(6, 1)
         layout.addLayout(filters)
         # Only incidents have a date, a region and a type of event to filter on.
         has_events = kind == "incident"
         for widget in (self.event_label, self.event_type, self.region_label, self.region,
+                       self.perpetrator_label, self.perpetrator,
                        self.from_label, self.date_from, self.to_label, self.date_to):
             widget.setVisible(has_events)
 
@@ -149,7 +160,7 @@ class RecordListPage(QWidget):
         self._search_timer.timeout.connect(self.apply_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self.apply_search)
-        for box in (self.event_type, self.status):
+        for box in (self.event_type, self.perpetrator, self.status):
             box.currentIndexChanged.connect(self.apply_filters)
         self.region.currentTextChanged.connect(lambda _t: self.apply_filters())
         self.date_from.dateChanged.connect(self.apply_filters)
@@ -183,12 +194,36 @@ class RecordListPage(QWidget):
         if self.kind != "incident":
             return {"status": self.status.value()}
         return {"region": self.region.currentText().strip() or None,
-                "event_type": self.event_type.value(), "status": self.status.value(),
+                "event_type": self.event_type.value(),
+                "perpetrator": self.perpetrator.value(), "status": self.status.value(),
                 "date_from": self.date_from.value(), "date_to": self.date_to.value()}
 
     def apply_filters(self, *_args: object) -> None:
         self._loaded = True
         self.model.set_filters(**self.filters())
+
+    def set_filters(self, values: dict[str, str | None]) -> None:
+        """Show and apply ``values`` (the dashboard's click on a bar); a filter not
+        named is cleared, and so is the search."""
+        widgets = (self.region, self.event_type, self.perpetrator, self.status,
+                   self.date_from, self.date_to, self.search)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.search.clear()
+            self.model.set_query("")
+            self.region.setEditText(values.get("region") or "")
+            self.event_type.set_value(values.get("event_type"))
+            self.perpetrator.set_value(values.get("perpetrator"))
+            self.status.set_value(values.get("status"))
+            for box, key in ((self.date_from, "date_from"), (self.date_to, "date_to")):
+                text = values.get(key)
+                date = QDate.fromString(text, "yyyy-MM-dd") if text else NO_DATE
+                box.setDate(date if date.isValid() else NO_DATE)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.apply_filters()
 
     def _record_saved(self, record_id: str, kind: str) -> None:
         if kind != self.kind or not self._loaded:
@@ -254,6 +289,8 @@ class RecordListPage(QWidget):
         self.region.blockSignals(False)
         self.event_label.setText(_("T&ype:"))
         self.status_label.setText(_("St&atus:"))
+        self.perpetrator_label.setText(_("Perpetrat&or:"))
+        self.perpetrator.retranslate()
         self.from_label.setText(_("&From:"))
         self.to_label.setText(_("&To:"))
         for box in (self.date_from, self.date_to):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import _
+from fieldapp.i18n import N_, _
 from fieldapp.messages import user_message
 from fieldapp.records import Record
 
@@ -36,9 +36,12 @@ class RecordView(QWidget):
     history_requested = Signal(str)
     testimony_requested = Signal(str)
 
-    def __init__(self, access: VaultAccess, parent: QWidget | None = None) -> None:
+    def __init__(self, access: VaultAccess, parent: QWidget | None = None,
+                 empty_text: str = N_("Choose a record in the list to see it here.")
+                 ) -> None:
         super().__init__(parent)
         self.access = access
+        self.empty_text = empty_text  # untranslated; shown while no record is chosen
         self.record: Record | None = None
         layout = QVBoxLayout(self)
         self.heading = QLabel(self)
@@ -105,7 +108,7 @@ class RecordView(QWidget):
         self.edit_button.setVisible(record is None or record.kind in EDITABLE_KINDS)
         self.attachments.setVisible(record is not None)
         if record is None:
-            self.heading.setText(_("Choose a record in the list to see it here."))
+            self.heading.setText(_(self.empty_text))
             self.fields.clear()
             return
         self.heading.setText(_("{kind}: {title}").format(

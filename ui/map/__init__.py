@@ -1,0 +1,1 @@
+"""The offline map page: Mali's outline and regions, incidents as clustered points."""
