@@ -6,6 +6,8 @@ desktops ask for, with Qt's own SVG renderer.
 Writes ``ui/icons/app/<size>.png`` (committed: a few KB each). ``--check`` renders into
 memory and exits 1 when a committed PNG differs from the SVG (tests run it); a small
 tolerance absorbs antialiasing changes between Qt versions, not a changed drawing.
+``--ico FILE`` writes a Windows icon holding every size (for the installer; the frozen
+program's own icon is converted by PyInstaller from 256.png).
 """
 
 from __future__ import annotations
@@ -53,7 +55,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="compare with the committed PNGs instead of writing them")
+    parser.add_argument("--ico", type=Path, help="also write a Windows .ico of the PNGs")
     args = parser.parse_args()
+    if args.ico:
+        from PIL import Image
+
+        images = [Image.open(ICON_DIR / f"{size}.png") for size in SIZES]
+        images[-1].save(args.ico, format="ICO", sizes=[(s, s) for s in SIZES],
+                        append_images=images[:-1])
+        return 0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication, QImage
 

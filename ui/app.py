@@ -7,7 +7,9 @@ the application icon, a single running instance per profile folder, gettext plus
 ``qtbase_<lang>`` catalogs, and an excepthook that logs only the exception type and place
 (never its text) and shows one calm, translated line.
 
-``FIELDAPP_EXIT_AFTER_SHOW=1`` shows the first window, then exits 0 (smoke tests).
+``FIELDAPP_EXIT_AFTER_SHOW=1`` shows the first window, then exits 0 (smoke tests); with
+``FIELDAPP_SCREENSHOT=FILE.png`` too, that window is saved as an image first (the frozen
+app's smoke test looks at it).
 """
 
 from __future__ import annotations
@@ -135,9 +137,12 @@ def run(profile_dir: Path | None = None, argv: list[str] | None = None) -> int:
         saved = shell.saved_language()
         if saved and not _language_from_command_line():
             i18n.set_language(saved)
-        shell.start()
+        window = shell.start()
         if exit_after_show:
             app.processEvents()
+            shot = os.environ.get("FIELDAPP_SCREENSHOT")
+            if shot and not window.grab().save(shot, "PNG"):
+                return 1
             return 0
         return int(app.exec())
     finally:
