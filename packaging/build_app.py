@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -40,8 +41,11 @@ def source_key() -> str:
             if any(part in rel for part in SKIP):
                 continue
             digest.update(rel.encode() + b"\0" + file.read_bytes() + b"\0")
-    packages = sorted(f"{d.metadata['Name']}=={d.version}"
-                      for d in importlib.metadata.distributions())
+    # The packages installed in this environment (not whatever sys.path happens to hold:
+    # the same build must get the same key from make, pytest and the benchmark).
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    packages = sorted({f"{d.metadata['Name']}=={d.version}"
+                       for d in importlib.metadata.distributions(path=site)})
     digest.update("\n".join([platform.python_version(), sys.platform, *packages]).encode())
     return digest.hexdigest()[:16]
 
