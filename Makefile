@@ -33,7 +33,8 @@ bench: setup
 	$(PY) benchmarks/store.py
 
 # Cached in packaging/build/ by a hash of the sources: a second run is immediate.
-package: setup
+package:
+	@FIELDAPP_WANT_BUILD_TOOLS=1 packaging/bootstrap.sh
 	$(PY) packaging/build_app.py
 	$(PY) packaging/build_deb.py
 

@@ -10,12 +10,15 @@
 #   FIELDAPP_WANT_POSTGRES=1   also PostgreSQL (server tests)
 #   FIELDAPP_WANT_TEST_TOOLS=1 also Xvfb, a window manager and the X and desktop-file tools
 #                              the tests drive (make test)
+#   FIELDAPP_WANT_BUILD_TOOLS=1 also binutils, which PyInstaller needs (make package, and
+#                              make test, which builds the frozen app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 want_pg=${FIELDAPP_WANT_POSTGRES:-0}
 want_tools=${FIELDAPP_WANT_TEST_TOOLS:-0}
+want_build=${FIELDAPP_WANT_BUILD_TOOLS:-$want_tools}
 
 install_debs() {
   [ $# -gt 0 ] || return 0
@@ -40,6 +43,9 @@ if [ "$want_tools" = 1 ]; then
               desktop-file-validate:desktop-file-utils appstreamcli:appstream; do
     command -v "${pair%%:*}" >/dev/null || debs+=("${pair##*:}")
   done
+fi
+if [ "$want_build" = 1 ]; then
+  command -v objdump >/dev/null || debs+=(binutils)
 fi
 install_debs ${debs[@]+"${debs[@]}"}
 
