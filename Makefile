@@ -1,15 +1,16 @@
 # make run   — set up (venv, packages) and open the desktop app
 # make test  — set up and run the whole test suite (what CI runs)
+# make package — the frozen desktop app (PyInstaller one-folder) and a Debian package
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup setup-test lint strings check-strings bench clean
+.PHONY: run test setup setup-test lint strings check-strings bench package clean
 
 setup:
 	@packaging/bootstrap.sh
 
 setup-test:
-	@FIELDAPP_WANT_POSTGRES=1 packaging/bootstrap.sh
+	@FIELDAPP_WANT_POSTGRES=1 FIELDAPP_WANT_TEST_TOOLS=1 packaging/bootstrap.sh
 
 run: setup
 	$(PY) -m fieldapp.cli
@@ -31,5 +32,11 @@ check-strings: setup
 bench: setup
 	$(PY) benchmarks/store.py
 
+# Cached in packaging/build/ by a hash of the sources: a second run is immediate.
+package:
+	@FIELDAPP_WANT_BUILD_TOOLS=1 packaging/bootstrap.sh
+	$(PY) packaging/build_app.py
+	$(PY) packaging/build_deb.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info packaging/build

@@ -1,6 +1,8 @@
 """Translations (gettext catalogs through Babel) and locale-aware formatting.
 
-Catalogs live in ``locales/<lang>/LC_MESSAGES/fieldapp.po``. They are compiled in memory
+Catalogs live in ``locales/<lang>/LC_MESSAGES/fieldapp.po`` at the top of the source tree;
+an installed fieldapp (wheel, frozen app) carries them as ``fieldapp/locales/`` (the build
+maps the folder into the package, see setup.py). They are compiled in memory
 when loaded, so a fresh checkout needs no build step and a stale ``.mo`` can never be used.
 ``qps`` is a pseudo-locale for tests: every translated string comes back marked, so a
 string that escaped gettext stands out.
@@ -14,6 +16,8 @@ import io
 import os
 from collections.abc import Callable
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from babel import Locale
@@ -28,6 +32,7 @@ from babel.numbers import format_decimal
 DOMAIN = "fieldapp"
 LANGUAGES = ("fr", "en")
 PSEUDO = "qps"
+#: The catalogs in the source tree, where translators and fieldapp.tools.catalog edit them.
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 _listeners: list[Callable[[str], None]] = []
@@ -59,11 +64,18 @@ class PseudoTranslations(_gettext.NullTranslations):
         return self._mark(message)
 
 
+def catalogs_dir() -> Traversable:
+    """Where the catalogs are read from: inside the installed package when it carries them
+    (wheel, frozen app), else the source tree's ``locales/``."""
+    packaged = resources.files("fieldapp") / "locales"
+    return packaged if packaged.is_dir() else LOCALES_DIR
+
+
 @cache
 def _load(lang: str) -> _gettext.NullTranslations:
     if lang == PSEUDO:
         return PseudoTranslations()
-    po_path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_path = catalogs_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.is_file():
         return _gettext.NullTranslations()
     with po_path.open("rb") as fh:

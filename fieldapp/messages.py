@@ -97,6 +97,24 @@ def _malformed(p: dict[str, Any]) -> str:
     return _("{source} is not a JSON object.").format(source=_p(p, "source"))
 
 
+def _no_window(p: dict[str, Any]) -> str:
+    if p.get("missing") and p.get("apt"):
+        return _("The desktop app cannot open a window: Qt's “{platform}” display plugin "
+                 "needs system libraries that are missing ({missing}). Install them as "
+                 "administrator: apt-get install {packages}").format(
+                     platform=_p(p, "platform"), missing=_p(p, "missing"),
+                     packages=_p(p, "packages"))
+    if p.get("missing"):
+        return _("The desktop app cannot open a window: Qt's “{platform}” display plugin "
+                 "needs system libraries that are missing ({missing}). Install the packages "
+                 "that provide them with your system's package manager.").format(
+                     platform=_p(p, "platform"), missing=_p(p, "missing"))
+    return _("The desktop app cannot open a window: Qt could not start its “{platform}” "
+             "display plugin. Check that the display is running and reachable "
+             "(DISPLAY={display}).").format(platform=_p(p, "platform"),
+                                            display=_p(p, "display"))
+
+
 def _throttled(p: dict[str, Any]) -> str:
     return _("Too many wrong attempts: wait {seconds} seconds and try again.").format(
         seconds=_p(p, "seconds"))
@@ -124,6 +142,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DiskFull": lambda p: _("The disk is full: nothing was saved. Free some space and try "
                             "again."),
     "InvalidInput": _invalid,
+    "QtPlatformUnavailable": _no_window,
     "MalformedJSON": _malformed,
     "UnreadableFile": lambda p: _("Cannot read {path}: {reason}.").format(
         path=_p(p, "path"), reason=reason_text(p.get("reason"))),

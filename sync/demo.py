@@ -64,8 +64,11 @@ def start_demo_server(vault: Vault) -> DemoServer:
     demo project when it has none yet. `ServerUnreachable` when it does not come up."""
     folder = Path(tempfile.mkdtemp(prefix="fieldapp-demo-server-"))
     port = _free_port()
+    # Our own program: the interpreter and module, or the frozen app's executable itself.
+    program = [sys.executable] if getattr(sys, "frozen", False) else [
+        sys.executable, "-m", "fieldapp.cli"]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "fieldapp.cli", "server", "--data", str(folder / "data"),
+        [*program, "server", "--data", str(folder / "data"),
          "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509

@@ -1,11 +1,15 @@
 """Desktop app entry point: `run` (called by ``fieldapp`` with no command and ``make run``).
 
-Sets the process up the safe way before any window: ``umask 077``, one reverse-DNS app id
-(`fieldapp.APP_ID`, also the desktop file's name), a single running instance per profile
-folder, gettext plus Qt's own ``qtbase_<lang>`` catalogs, and an excepthook that logs only
-the exception type and place (never its text) and shows one calm, translated line.
+Sets the process up the safe way before any window: ``umask 077``, a check that Qt can
+open a window at all (`ui.qt_platform`: one line naming what is missing, never Qt's abort),
+one reverse-DNS app id (`fieldapp.APP_ID`, also the desktop file's name and the icon's),
+the application icon, a single running instance per profile folder, gettext plus Qt's own
+``qtbase_<lang>`` catalogs, and an excepthook that logs only the exception type and place
+(never its text) and shows one calm, translated line.
 
-``FIELDAPP_EXIT_AFTER_SHOW=1`` shows the first window, then exits 0 (smoke tests).
+``FIELDAPP_EXIT_AFTER_SHOW=1`` shows the first window, then exits 0 (smoke tests); with
+``FIELDAPP_SCREENSHOT=FILE.png`` too, that window is saved as an image first (the frozen
+app's smoke test looks at it).
 """
 
 from __future__ import annotations
@@ -20,10 +24,16 @@ from typing import TYPE_CHECKING
 from fieldapp import APP_ID, APP_NAME, __version__, i18n
 from fieldapp.i18n import _
 
+from .qt_platform import check_platform, fatal_guard
+
 if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
+    from PySide6.QtGui import QIcon
 
 INSTANCE_LOCK = "instance.lock"
+#: The application icon: ``org.fieldapp.FieldApp.svg`` and PNGs rendered from it
+#: (packaging/render_icons.py), shipped inside the package.
+ICON_DIR = Path(__file__).resolve().parent / "icons" / "app"
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
 
 
@@ -45,6 +55,16 @@ def acquire_instance_lock(profile_dir: Path) -> QLockFile | None:
     if not lock.tryLock(100):
         return None
     return lock
+
+
+def app_icon() -> QIcon:
+    """The application icon at every size shipped (window title bars, task bars)."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for png in sorted(ICON_DIR.glob("*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def excepthook(exc_type: type[BaseException], exc: BaseException,
@@ -78,6 +98,7 @@ def _language_from_command_line() -> bool:
 def run(profile_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the desktop app on ``profile_dir`` (default: the user's profile); exit code."""
     os.umask(0o077)
+    check_platform()  # before any Qt library loads: Qt aborts when none can open a window
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
@@ -87,7 +108,11 @@ def run(profile_dir: Path | None = None, argv: list[str] | None = None) -> int:
 
     profile_dir = Path(profile_dir) if profile_dir is not None else default_profile_dir()
     QGuiApplication.setDesktopFileName(APP_ID)
-    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app = QApplication.instance()
+    if app is None:
+        with fatal_guard():
+            app = QApplication(argv or [sys.argv[0]])
+    app.setWindowIcon(app_icon())
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
@@ -112,9 +137,12 @@ def run(profile_dir: Path | None = None, argv: list[str] | None = None) -> int:
         saved = shell.saved_language()
         if saved and not _language_from_command_line():
             i18n.set_language(saved)
-        shell.start()
+        window = shell.start()
         if exit_after_show:
             app.processEvents()
+            shot = os.environ.get("FIELDAPP_SCREENSHOT")
+            if shot and not window.grab().save(shot, "PNG"):
+                return 1
             return 0
         return int(app.exec())
     finally:
