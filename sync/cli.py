@@ -341,7 +341,15 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
     from . import devices
+    from .client import sync
+    from .errors import ServerUnreachable
 
+    # Receive first: the revocation names how far this coordinator has received, and what
+    # the device sent before that still counts (see fieldapp/authorize.py).
+    try:
+        sync(ctx.vault(), settings=_settings())
+    except ServerUnreachable:
+        pass  # the revocation itself needs the server and says so
     peer = devices.revoke(ctx.vault(), args.device_id, settings=_settings())
     ctx.out(_("Device {id} ({pseudonym}) revoked.").format(id=peer.device_id,
                                                            pseudonym=peer.pseudonym))

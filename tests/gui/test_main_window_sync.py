@@ -24,7 +24,7 @@ def joined_profile(tmp_path: Path):
         invite = tmp_path / "monitor.invite"
         coord.ok("invite", "--role", "monitor", "--out", str(invite))
         monitor = Person(tmp_path, "monitor", "Sahel-7")
-        monitor.ok("join", str(invite))
+        monitor.join(invite, coord)  # approved after comparing fingerprints
         yield monitor.path, server
     finally:
         server.stop()

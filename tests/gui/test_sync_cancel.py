@@ -29,7 +29,7 @@ def joined_through_proxy(tmp_path: Path):
         invite = tmp_path / "monitor.invite"
         coord.ok("invite", "--role", "monitor", "--out", str(invite))
         monitor = Person(tmp_path, "monitor", "Sahel-7")
-        monitor.ok("join", str(invite))
+        monitor.join(invite, coord)  # approved after comparing fingerprints
         yield monitor.path, proxy
     finally:
         proxy.close()
