@@ -9,7 +9,7 @@ setup:
 	@packaging/bootstrap.sh
 
 setup-test:
-	@FIELDAPP_WANT_POSTGRES=1 packaging/bootstrap.sh
+	@FIELDAPP_WANT_POSTGRES=1 FIELDAPP_WANT_TEST_TOOLS=1 packaging/bootstrap.sh
 
 run: setup
 	$(PY) -m fieldapp.cli

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 want_pg=${FIELDAPP_WANT_POSTGRES:-0}
+# Tools only the tests use: exiftool checks that no metadata is left in stored media.
+want_test_tools=${FIELDAPP_WANT_TEST_TOOLS:-0}
 
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
@@ -21,6 +23,9 @@ for pair in libEGL.so.1:libegl1 libGL.so.1:libgl1 libfontconfig.so.1:libfontconf
 done
 if [ "$want_pg" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   debs+=(postgresql)
+fi
+if [ "$want_test_tools" = 1 ] && ! command -v exiftool >/dev/null; then
+  debs+=(libimage-exiftool-perl)
 fi
 if [ ${#debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
