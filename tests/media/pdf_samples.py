@@ -112,13 +112,15 @@ def encrypted_pdf(folder: Path, user: str = "secret") -> Path:
     return out
 
 
-def big_pdf(size: int) -> bytes:
-    """A one-page PDF holding about ``size`` bytes of incompressible data (sync tests)."""
+def big_pdf(size: int, parts: int = 1) -> bytes:
+    """A one-page PDF holding about ``size`` bytes of incompressible data in ``parts``
+    streams (for sync tests: a real PDF that stays as big once cleaned)."""
     import os
 
     pdf = pikepdf.new()
     pdf.pages.append(_page(pdf, 1, None))
-    pdf.Root.Payload = pdf.make_stream(os.urandom(size))
+    pdf.Root.Payload = Array([pdf.make_stream(os.urandom(size // parts))
+                              for _ in range(parts)])
     buf = io.BytesIO()
     pdf.save(buf, compress_streams=False)
     return buf.getvalue()
