@@ -4,11 +4,15 @@ Each attachment has a random 32-byte key in the database (``attachment.file_key`
 keys of its files are derived from it (HKDF, one per role), so the stored copy's key can be
 handed on without the original's. Files live in the vault's folder::
 
-    vault-N.files/<id>.stored     the copy users see (images: metadata removed)
-    vault-N.files/<id>.original   the untouched bytes, only when asked for (images)
+    vault-N.files/<id>.stored     the copy users see, without hidden details
+    vault-N.files/<id>.original   the untouched bytes, only when asked for
 
-Audio, video and documents are stored as they are, so their stored copy *is* the original
-(``has_original`` is true and no second file is written).
+Images are re-encoded from their pixels (`media`), recordings and videos copied stream by
+stream into a new container (`recordings`), PDF documents rewritten (`documents`): each
+without its metadata, whose kinds (never values) the ``stripped`` summary lists. Other
+documents (DOCX, ODT, text), and a recording that could not be rewritten, are stored as
+they are, so their stored copy *is* the original (``has_original`` is true and no second
+file is written); their summary says so.
 
 Writing order: encrypted files first (temporary name, fsync, rename), then the row and the
 audit entry in one transaction; if the transaction fails the files are removed. A crash in
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from . import audit, media
+from . import audit, documents, media, recordings
 from .crypto import filecipher
 from .errors import (
     AttachmentDamaged,
@@ -172,11 +176,14 @@ def attach(vault: Vault, record_id: str, path: Path | str, keep_original: bool =
            max_pixels: int = media.MAX_PIXELS, progress: Progress | None = None) -> str:
     """Attach the file at ``path`` to a record; returns the new attachment's id.
 
-    Images are stored without their metadata (the untouched bytes too, encrypted, when
-    ``keep_original``); other kinds as they are. Raises `NotFound` (no such record),
-    `UnreadableFile`, `MediaRejected` (empty, too large, unsupported, mislabelled,
-    decompression bomb, truncated), `DiskFull`. ``progress(done, total)`` is called
-    between chunks read; an exception it raises (a cancel) aborts with nothing stored.
+    Images, recordings, videos and PDF documents are stored without their metadata (the
+    untouched bytes too, encrypted, when ``keep_original``); other documents as they are.
+    Raises `NotFound` (no such record), `UnreadableFile`, `UnsafePath` (the temporary
+    folder lies inside the profile), `MediaRejected` (empty, too large, unsupported,
+    mislabelled, decompression bomb, truncated, encrypted, no sound or picture, changed
+    while read), `DiskFull`. ``progress(done, total)`` is called as the work goes on (a
+    recording is read three times: hashed, rewritten, sealed); an exception it raises (a
+    cancel) aborts with nothing stored.
     """
     _check_record(vault, record_id)
     source = Path(path)
@@ -195,6 +202,8 @@ def attach(vault: Vault, record_id: str, path: Path | str, keep_original: bool =
         attachment_id = uuid7()
         file_key = filecipher.new_key()
         written: list[Path] = []
+        job = _Job(vault, attachment_id, file_key, fh, source, shown, ftype, limit, size,
+                   written)
         try:
             if ftype.kind == "image":
                 if size > media.MAX_IMAGE_BYTES:
@@ -203,6 +212,10 @@ def attach(vault: Vault, record_id: str, path: Path | str, keep_original: bool =
                                               media.MAX_IMAGE_BYTES), progress, size))
                 row = _store_image(vault, attachment_id, file_key, data, shown, ftype,
                                    keep_original, max_pixels, written)
+            elif recordings.handles(ftype):
+                row = _store_recording(job, keep_original, progress)
+            elif ftype.label == "pdf":
+                row = _store_pdf(job, keep_original, progress)
             else:
                 pieces = _read_limited(fh, source, shown, limit, progress, size)
                 row = _store_as_is(vault, attachment_id, file_key, pieces, shown, ftype,
@@ -247,6 +260,144 @@ def _store_as_is(vault: Vault, attachment_id: str, file_key: bytes, pieces: Iter
             "sha256_original": sealed.sha256, "sha256_stored": sealed.sha256,
             "has_original": True, "stripped": media.not_stripped(ftype), "thumbnail": None,
             "width": None, "height": None}
+
+
+# --- recordings and PDF documents -------------------------------------------------------
+@dataclass
+class _Job:
+    """One file being attached: where it comes from and where its files go."""
+
+    vault: Vault
+    attachment_id: str
+    file_key: bytes
+    fh: BinaryIO
+    source: Path
+    shown: str
+    ftype: media.FileType
+    limit: int
+    size: int
+    written: list[Path]
+
+
+def _stages(progress: Progress | None, size: int, passes: int
+            ) -> Callable[[int], Progress | None]:
+    """Progress of several passes over a file of ``size`` bytes, reported as one bar."""
+    def stage(index: int) -> Progress | None:
+        if progress is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            part = size * min(done, total) // total if total > 0 else 0
+            progress(index * size + part, passes * size)
+        return report
+    return stage
+
+
+def _original_pass(job: _Job, keep_original: bool, progress: Progress | None,
+                   look: Callable[[bytes], None] | None = None) -> tuple[str, int]:
+    """Read the untouched file once: its SHA-256 and size; sealed as the original when
+    ``keep_original``. ``look`` sees every piece (e.g. to notice an XMP packet)."""
+    job.fh.seek(0)
+    pieces = _read_limited(job.fh, job.source, job.shown, job.limit, progress, job.size)
+    if look is not None:
+        pieces = _seen_by(pieces, look)
+    if keep_original:
+        sealed = _seal(job.vault, job.attachment_id, job.file_key, ORIGINAL, pieces,
+                       job.written)
+        size, sha256 = sealed.size, sealed.sha256
+    else:
+        digest = hashlib.sha256()
+        size = 0
+        for piece in pieces:
+            digest.update(piece)
+            size += len(piece)
+        sha256 = digest.hexdigest()
+    if size == 0:
+        raise MediaRejected(name=job.shown, reason="empty")
+    return sha256, size
+
+
+def _seen_by(pieces: Iterator[bytes], look: Callable[[bytes], None]) -> Iterator[bytes]:
+    for piece in pieces:
+        look(piece)
+        yield piece
+
+
+def _reported(fh: BinaryIO, size: int, progress: Progress | None) -> Iterator[bytes]:
+    done = 0
+    while piece := fh.read(filecipher.CHUNK):
+        done += len(piece)
+        if progress is not None:
+            progress(done, max(size, done))
+        yield piece
+
+
+def _unchanged(job: _Job, before: os.stat_result) -> None:
+    now = os.fstat(job.fh.fileno())
+    if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise MediaRejected(name=job.shown, reason="changed")
+
+
+def _cleaned_row(job: _Job, sha_original: str, size: int, stored: filecipher.Sealed,
+                 keep_original: bool, stripped: dict[str, Any]) -> dict[str, Any]:
+    return {"mime": job.ftype.mime, "size": size, "stored_size": stored.size,
+            "sha256_original": sha_original, "sha256_stored": stored.sha256,
+            "has_original": keep_original, "stripped": stripped, "thumbnail": None,
+            "width": None, "height": None}
+
+
+def _store_recording(job: _Job, keep_original: bool,
+                     progress: Progress | None) -> dict[str, Any]:
+    """Hash (and keep, if asked) the original, let ffmpeg write a copy without metadata
+    in a private work folder outside the profile, seal that copy, shred the folder."""
+    stage = _stages(progress, job.size, 3)
+    spotter = recordings.XmpSpotter()
+    before = os.fstat(job.fh.fileno())
+    sha_original, size = _original_pass(job, keep_original, stage(0), spotter.feed)
+    with recordings.Workspace(job.vault.profile.path) as workdir:
+        clean = recordings.clean(job.source, job.fh, job.shown, job.ftype, workdir,
+                                 before=before, xmp=spotter.seen, progress=stage(1))
+        if clean.path is None:
+            return _recording_as_is(job, sha_original, clean.stripped, stage(2))
+        with clean.path.open("rb") as copy:
+            out_size = os.fstat(copy.fileno()).st_size
+            stored = _seal(job.vault, job.attachment_id, job.file_key, STORED,
+                           _reported(copy, out_size, stage(2)), job.written)
+    return _cleaned_row(job, sha_original, size, stored, keep_original, clean.stripped)
+
+
+def _recording_as_is(job: _Job, sha_original: str, stripped: dict[str, Any],
+                     progress: Progress | None) -> dict[str, Any]:
+    """A recording that could not be rewritten: stored as it is (the summary says why);
+    the stored copy is then the original, so no second file is kept."""
+    for path in [p for p in job.written if p.name.endswith(f".{ORIGINAL}")]:
+        path.unlink(missing_ok=True)
+        job.written.remove(path)
+    job.fh.seek(0)
+    pieces = _read_limited(job.fh, job.source, job.shown, job.limit, progress, job.size)
+    row = _store_as_is(job.vault, job.attachment_id, job.file_key, pieces, job.shown,
+                       job.ftype, job.written)
+    if row["sha256_stored"] != sha_original:
+        raise MediaRejected(name=job.shown, reason="changed")
+    row["stripped"] = stripped
+    return row
+
+
+def _store_pdf(job: _Job, keep_original: bool, progress: Progress | None) -> dict[str, Any]:
+    """Hash (and keep, if asked) the original, then write the copy without metadata
+    straight into its encrypted file."""
+    stage = _stages(progress, job.size, 2)
+    before = os.fstat(job.fh.fileno())
+    sha_original, size = _original_pass(job, keep_original, stage(0))
+    target = _path(job.vault, job.attachment_id, STORED)
+    with filecipher.SealingWriter(target, _role_key(job.file_key, STORED),
+                                  context=_context(job.attachment_id, STORED)) as writer:
+        stripped = documents.clean_pdf(job.fh, job.shown, writer.write, progress=stage(1),
+                                       size=job.size)
+        _unchanged(job, before)
+        stored = writer.close()
+    job.written.append(target)
+    return _cleaned_row(job, sha_original, size, stored, keep_original, stripped)
 
 
 def _insert(vault: Vault, record_id: str, attachment_id: str, file_key: bytes, shown: str,
@@ -402,7 +553,8 @@ def export_copy(vault: Vault, attachment_id: str, out_path: Path | str,
 # --- housekeeping ---------------------------------------------------------------------
 def sweep_leftovers(vault: Vault) -> int:
     """Remove temporary files and encrypted files without a row (left by a crash); returns
-    how many. Call it when no attachment is being written (e.g. right after unlock)."""
+    how many. Call it when no attachment is being written (e.g. right after unlock).
+    (Work folders of `recordings` left by a crash are shredded by the next recording.)"""
     known = {r[0] for r in vault.conn.execute("SELECT id FROM attachment")}
     removed = 0
     if not vault.files_dir.is_dir():

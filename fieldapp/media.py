@@ -8,7 +8,8 @@ and re-encodes the pixels alone: EXIF, GPS, XMP, IPTC, maker notes, comments, em
 thumbnails and colour profiles (converted to sRGB first) are gone. The summary it returns
 says which kinds of metadata were there and how many tags, never their values.
 
-Audio, video and documents are stored as they are; their summary says so.
+Recordings and videos are cleaned by `fieldapp.recordings`, PDF documents by
+`fieldapp.documents`; other documents are stored as they are, and their summary says so.
 """
 
 from __future__ import annotations
@@ -458,10 +459,34 @@ def not_stripped(ftype: FileType) -> dict[str, Any]:
     return {"removed": False, "kind": ftype.kind}
 
 
+# --- naming what was found -------------------------------------------------------------
+_KINDS = (
+    ("gps", ("location", "gps", "iso6709", "xyz", "coordinates", "latitude", "longitude")),
+    ("xmp", ("xmp",)),
+    ("device", ("make", "model", "manufacturer", "camera", "device", "lens", "serial")),
+    ("owner", ("artist", "author", "composer", "copyright", "performer", "publisher",
+               "encoded_by", "creator", "owner", "originator")),
+    ("dates", ("date", "time", "year")),
+    ("software", ("encoder", "software", "tool", "writing", "version", "application",
+                  "producer")),
+    ("comment", ("comment", "description", "synopsis", "note", "lyrics")),
+    ("title", ("title", "album", "subject", "keyword", "genre", "show", "episode",
+               "name")),
+)
+
+
+def metadata_kind(key: str) -> str:
+    """The kind of a metadata key of a recording or document ("location-eng" → "gps",
+    "Author" → "owner"…; "tags" when it says nothing more), for the summary."""
+    low = key.lower()
+    return next((kind for kind, words in _KINDS if any(w in low for w in words)), "tags")
+
+
 # --- telling the user -----------------------------------------------------------------
 _FOUND_NAMES = {
     "gps": N_("location (GPS)"),
     "camera": N_("camera make and model"),
+    "device": N_("device make and model"),
     "serial": N_("serial numbers"),
     "owner": N_("owner or author name"),
     "dates": N_("dates"),
@@ -473,27 +498,49 @@ _FOUND_NAMES = {
     "iptc": N_("IPTC"),
     "icc": N_("colour profile"),
     "comment": N_("comments"),
+    "title": N_("titles and descriptions"),
+    "tags": N_("other tags"),
+    "pictures": N_("embedded pictures"),
+    "photo_details": N_("hidden details of embedded photos"),
+    "tracks": N_("subtitle and data tracks"),
+    "chapters": N_("chapters"),
     "other": N_("other hidden blocks"),
 }
 
 
 def describe_stripped(stripped: dict[str, Any]) -> str:
     """One translated line saying what was removed from the stored copy (or that nothing
-    was, for kinds stored as they are)."""
+    was, for kinds stored as they are, and why)."""
     from babel.lists import format_list
 
     from .i18n import current_language
 
+    kind = stripped.get("kind", "image")
     if not stripped.get("removed"):
-        if stripped.get("kind") == "document":
+        reason = stripped.get("reason")
+        if reason == "no tool":
+            return _("Stored as it is: the tool that removes hidden details from recordings "
+                     "and videos is missing on this computer, so details such as the "
+                     "recording device or place were not removed.")
+        if reason == "not rebuilt":
+            return _("Stored as it is: this file could not be rewritten without its hidden "
+                     "details (such as the recording device or place).")
+        if kind == "document":
             return _("Stored as it is: a document may still hold its author's name or other "
                      "hidden details.")
         return _("Stored as it is: hidden details in this file (such as the recording "
                  "device or place) were not removed.")
     found = stripped.get("found") or {}
     items = [_(text) for key, text in _FOUND_NAMES.items() if found.get(key)]
-    if not items:
-        return _("No hidden details were found; the image was re-encoded anyway.")
-    lang = "fr" if current_language() == "fr" else "en"
-    return _("Removed from the stored copy: {items}.").format(
-        items=format_list(items, locale=lang))
+    if items:
+        lang = "fr" if current_language() == "fr" else "en"
+        line = _("Removed from the stored copy: {items}.").format(
+            items=format_list(items, locale=lang))
+    elif kind == "image":
+        line = _("No hidden details were found; the image was re-encoded anyway.")
+    else:
+        line = _("No hidden details were found; the file was rewritten anyway.")
+    if (stripped.get("kept") or {}).get("embedded_files"):
+        line += " " + _("Files embedded in it were kept as they are and may hold hidden "
+                        "details of their own.")
+    return line

@@ -44,6 +44,13 @@ REASONS: dict[str, str] = {
     "mislabelled": N_("the file's content does not match its name"),
     "unsupported": N_("this kind of file is not supported"),
     "empty": N_("the file is empty"),
+    "encrypted": N_("the PDF is protected by a password; remove the protection and attach "
+                    "it again"),
+    "no sound or picture": N_("it holds no sound or picture"),
+    "changed": N_("the file changed while it was being attached; try again once it is "
+                  "complete"),
+    "temporary folder inside the profile": N_("the system's temporary folder is inside the "
+                                              "profile folder"),
     "exists": N_("the file already exists"),
     "not a file": N_("not a regular file"),
     "inside the profile folder": N_("a plaintext export must not go inside the profile "

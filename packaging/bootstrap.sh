@@ -41,6 +41,10 @@ fi
 # PDF reports are drawn with a system font; the tests read them back with pdftotext.
 if ! fc-list 2>/dev/null | grep -qi "DejaVu Sans"; then debs+=(fonts-dejavu-core); fi
 if [ "$want_pg" = 1 ] && ! command -v pdftotext >/dev/null; then debs+=(poppler-utils); fi
+# exiftool checks that no metadata is left in stored media.
+if [ "$want_tools" = 1 ] && ! command -v exiftool >/dev/null; then
+  debs+=(libimage-exiftool-perl)
+fi
 if [ "$want_tools" = 1 ]; then
   for pair in Xvfb:xvfb openbox:openbox xdotool:xdotool xwininfo:x11-utils \
               desktop-file-validate:desktop-file-utils appstreamcli:appstream; do

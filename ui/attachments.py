@@ -85,8 +85,9 @@ class PendingFiles(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.hint.setText(_("Drop files here or add them. Photos lose their hidden "
-                            "metadata (GPS, camera serial, owner) when stored."))
+        self.hint.setText(_("Drop files here or add them. Photos, recordings, videos and "
+                            "PDF files lose their hidden details (GPS position, device, "
+                            "author) when stored."))
         self.add_button.setText(_("&Add files…"))
         self.remove_button.setText(_("Remo&ve from the list"))
         self.keep_original.setText(_("Also keep the untouched original, encrypted "

@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("record_id", metavar=_("RECORD_ID"))
     p.add_argument("file", metavar=_("FILE"))
     p.add_argument("--keep-original", action="store_true",
-                   help=_("also keep the untouched file, encrypted (photos lose their hidden "
-                          "details such as GPS position otherwise)"))
+                   help=_("also keep the untouched file, encrypted (photos, recordings, videos "
+                          "and PDF files lose their hidden details, such as the GPS position "
+                          "or the author's name, otherwise)"))
     p.set_defaults(handler=cmd_attach)
 
     p = sub.add_parser("attachment", help=_("attachments of records"))

@@ -87,63 +87,119 @@ def _pieces(source: Source) -> Iterator[bytes]:
         yield from source  # type: ignore[misc]
 
 
-def _chunks(source: Source) -> Iterator[tuple[bytes, bool]]:
-    """Re-cut ``source`` into 64 KiB chunks, flagging the last one (one chunk look-ahead).
-    An empty source gives one empty last chunk."""
-    buf = bytearray()
-    ready: bytes | None = None
-    for piece in _pieces(source):
-        buf += piece
-        while len(buf) >= CHUNK:
-            if ready is not None:
-                yield ready, False
-            ready = bytes(buf[:CHUNK])
-            del buf[:CHUNK]
-    if buf:
-        if ready is not None:
-            yield ready, False
-        yield bytes(buf), True
-    elif ready is not None:
-        yield ready, True
-    else:
-        yield b"", True
+class SealingWriter:
+    """`encrypt_to` as a file object: ``write()`` plaintext, ``close()`` seals the last
+    chunk, fsyncs and renames into place, returning `Sealed`. For producers that push
+    (a PDF writer) rather than hand over an iterator. Used as a context manager, an
+    exception leaves no file behind. Refuses to replace a file."""
+
+    def __init__(self, path: Path, key: bytes, *, context: bytes = b"") -> None:
+        if len(key) != KEY_LEN:
+            raise ValueError("file key must be 32 bytes")
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(path))
+        self.path = path
+        self._aead = AESGCM(key)
+        header = MAGIC + bytes([VERSION]) + secrets.token_bytes(PREFIX_LEN)
+        self._aad = header + context
+        self._prefix = header[len(MAGIC) + 1:]
+        self._tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        self._digest = hashlib.sha256()
+        self._buf = bytearray()
+        self._counter = 0
+        self.size = 0
+        self.cipher_size = HEADER_LEN
+        self._out: BinaryIO | None = None
+        try:
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            self._out = os.fdopen(fd, "wb")
+            self._out.write(header)
+        except BaseException as exc:
+            self.abort()
+            if _disk_full(exc):
+                raise DiskFull() from exc
+            raise
+
+    def _seal(self, chunk: bytes, last: bool) -> None:
+        assert self._out is not None
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        sealed = self._aead.encrypt(_nonce(self._prefix, self._counter, last), chunk,
+                                    self._aad)
+        self._out.write(sealed)
+        self.cipher_size += len(sealed)
+        self._counter += 1
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Take more plaintext; full chunks are sealed as soon as a byte follows them
+        (one look-ahead, so the last chunk is known when the file is closed)."""
+        if self._out is None:
+            raise ValueError("write to a closed sealing writer")
+        self._buf += data
+        try:
+            while len(self._buf) > CHUNK:
+                self._seal(bytes(self._buf[:CHUNK]), False)
+                del self._buf[:CHUNK]
+        except BaseException as exc:
+            self.abort()
+            if _disk_full(exc):
+                raise DiskFull() from exc
+            raise
+        return len(data)
+
+    def close(self) -> Sealed:
+        """Seal what is left as the last chunk, make the file durable and put it in place."""
+        if self._out is None:
+            raise ValueError("sealing writer already closed")
+        try:
+            self._seal(bytes(self._buf), True)
+            self._buf.clear()
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            self._out = None
+            os.replace(self._tmp, self.path)
+            fsync_dir(self.path.parent)
+        except BaseException as exc:
+            self.abort()
+            if _disk_full(exc):
+                raise DiskFull() from exc
+            raise
+        return Sealed(self.size, self._digest.hexdigest(), self.cipher_size)
+
+    def abort(self) -> None:
+        """Drop the unfinished file (ciphertext only)."""
+        if self._out is not None:
+            try:
+                self._out.close()
+            except OSError:
+                pass
+            self._out = None
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> SealingWriter:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if kind is not None:
+            self.abort()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def encrypt_to(path: Path, key: bytes, source: Source, *, context: bytes = b"") -> Sealed:
     """Encrypt ``source`` (bytes, an iterator of bytes or a binary file object) into a new
     file at ``path``, mode 0600, atomically and durably. Refuses to replace a file."""
-    if len(key) != KEY_LEN:
-        raise ValueError("file key must be 32 bytes")
-    if path.exists():
-        raise FileExistsError(errno.EEXIST, "exists", str(path))
-    aead = AESGCM(key)
-    header = MAGIC + bytes([VERSION]) + secrets.token_bytes(PREFIX_LEN)
-    aad = header + context
-    prefix = header[len(MAGIC) + 1:]
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    digest = hashlib.sha256()
-    size = 0
-    cipher_size = HEADER_LEN
+    writer = SealingWriter(path, key, context=context)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            out.write(header)
-            for counter, (chunk, last) in enumerate(_chunks(source)):
-                digest.update(chunk)
-                size += len(chunk)
-                sealed = aead.encrypt(_nonce(prefix, counter, last), chunk, aad)
-                out.write(sealed)
-                cipher_size += len(sealed)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull() from exc
+        for piece in _pieces(source):
+            writer.write(piece)
+    except BaseException:
+        writer.abort()
         raise
-    return Sealed(size, digest.hexdigest(), cipher_size)
+    return writer.close()
 
 
 def _label(path: Path) -> str:

@@ -125,3 +125,27 @@ def test_refused_file_is_reported_and_the_record_kept(qtbot, vault, window, tmp_
     assert "fake.jpg" in editor.message.text()
     assert vault.records.count("incident") == 1
     editor.close()
+
+
+def test_a_video_dropped_on_the_panel_loses_its_gps(qtbot, vault, window, tmp_path):
+    from tests.media import av_samples
+
+    record_id = vault.records.add("incident", {"title": "x", "occurred_on": "2024",
+                                               "event_type": "other"})
+    window.incidents.model.reload()
+    window.incidents.select(record_id)
+    panel = window.incidents.view.attachments
+    video = av_samples.quicktime(tmp_path, "VID_0001.mp4", "mp4")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(video))])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.access.attachments_changed, timeout=30_000):
+        panel.dropEvent(event)
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=5000)
+    assert "location (GPS)" in panel.details.text()
+    assert not panel.view_button.isEnabled()          # not an image: export only
+    (stored,) = attachments.list_for(vault, record_id)
+    data = attachments.read_bytes(vault, stored.id)
+    assert [m for m in av_samples.MARKERS if m in data] == []
+    assert "VID_0001.mp4" in panel.details.text()

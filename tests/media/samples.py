@@ -152,6 +152,13 @@ def wav(seconds: float = 0.5) -> bytes:
     return buf.getvalue()
 
 
+def txt_lines(size: int) -> bytes:
+    """About ``size`` bytes of plain text (stored as it is: one pass, one progress bar)."""
+    line = "Témoignage recueilli à Sévaré, ligne {n:06d}.\n"
+    out = "".join(line.format(n=n) for n in range(size // len(line) + 1))
+    return out.encode()[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
 def mp3() -> bytes:
     frame = b"\xff\xfb\x90\x64" + bytes(413)
     return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * 4

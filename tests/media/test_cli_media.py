@@ -151,3 +151,72 @@ def test_messages_in_french(cli, incident, tmp_path):
     assert result.code == 2 and "photo.jpg" in result.err
     assert "refusé" in result.err and "refused" not in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_video_from_the_command_line_loses_its_gps_and_keeps_its_original(cli, incident,
+                                                                        tmp_path):
+    from . import av_samples as av
+
+    src = av.quicktime(tmp_path, "VID_2025.mp4", "mp4")
+    result = cli("attach", incident, str(src), "--keep-original")
+    assert result.code == 0, result.err
+    aid = result.out.strip()
+    assert result.err.startswith("Removed from the stored copy: location (GPS)")
+    assert len(result.err.strip().splitlines()) == 1
+    clean = tmp_path / "clean.mp4"
+    assert cli("attachment", "get", aid, "--out", str(clean)).code == 0
+    assert av.leaks(av.exiftool_json(clean), av.MARKERS) == []
+    assert av.probe(clean)["decodes"]
+    original = tmp_path / "original.mp4"
+    assert cli("attachment", "get", aid, "--out", str(original), "--original").code == 0
+    assert original.read_bytes() == src.read_bytes()
+    shown = cli("attachment", "show", aid).out
+    assert "original kept: yes" in shown and "location (GPS)" in shown
+
+
+def _bad_media(tmp_path: Path, which: str) -> Path:
+    from . import av_samples as av
+    from . import pdf_samples
+
+    if which == "cut.mp4":
+        return av.truncated(av.quicktime(tmp_path, "clip.mp4", "mp4", seconds=4))
+    if which == "locked.pdf":
+        return pdf_samples.encrypted_pdf(tmp_path)
+    if which == "text.mp4":
+        return av.subtitles_only(tmp_path)
+    wav = av.wav(tmp_path)
+    return wav.rename(tmp_path / "voice.mp3")
+
+
+@pytest.mark.parametrize(("which", "words"), [
+    ("cut.mp4", ("cut-clip.mp4", "truncated or damaged")),
+    ("locked.pdf", ("locked.pdf", "protected by a password")),
+    ("text.mp4", ("only-text.mp4", "no sound or picture")),
+    ("voice.mp3", ("voice.mp3", "does not match its name")),
+])
+def test_bad_recordings_and_pdfs_refused_in_one_line(cli, incident, tmp_path, profile_dir,
+                                                      which, words):
+    src = _bad_media(tmp_path, which)
+    _one_line_error(cli("attach", incident, str(src)), 2, *words)
+    assert [p for p in profile_dir.glob("vault-*.files/*")] == []
+
+
+def test_locked_pdf_refused_in_french(cli, incident, tmp_path):
+    src = _bad_media(tmp_path, "locked.pdf")
+    result = cli("--lang", "fr", "attach", incident, str(src))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert "mot de passe" in result.err and "password" not in result.err
+
+
+def test_without_ffmpeg_a_recording_is_stored_as_it_is_with_a_warning(cli, incident,
+                                                                      tmp_path):
+    from . import av_samples as av
+
+    src = av.ogg(tmp_path, "opus")
+    result = cli("attach", incident, str(src),
+                 IMAGEIO_FFMPEG_EXE=str(tmp_path / "no-ffmpeg-here"))
+    assert result.code == 0, result.err
+    assert "tool that removes hidden details" in result.err
+    copy = tmp_path / "copy.opus"
+    assert cli("attachment", "get", result.out.strip(), "--out", str(copy)).code == 0
+    assert copy.read_bytes() == src.read_bytes()

@@ -132,3 +132,29 @@ def test_key_length_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         fc.encrypt_to(tmp_path / "a", b"short", b"x")
     assert len(fc.new_key()) == 32 and fc.new_key() != fc.new_key()
+
+
+def test_pushed_plaintext_seals_like_an_iterator(tmp_path: Path) -> None:
+    key = fc.new_key()
+    data = os.urandom(3 * fc.CHUNK + 5)
+    with fc.SealingWriter(tmp_path / "pushed", key, context=b"c") as writer:
+        for start in range(0, len(data), 7777):   # pieces that straddle chunk borders
+            writer.write(data[start:start + 7777])
+        pushed = writer.close()
+    pulled = fc.encrypt_to(tmp_path / "pulled", key, data, context=b"c")
+    assert (pushed.size, pushed.sha256, pushed.cipher_size) == \
+        (pulled.size, pulled.sha256, pulled.cipher_size)
+    assert fc.decrypt_bytes(tmp_path / "pushed", key, context=b"c") == data
+    # exactly one chunk: sealed as the last one, not followed by an empty chunk
+    with fc.SealingWriter(tmp_path / "one", key) as writer:
+        writer.write(data[:fc.CHUNK])
+        assert writer.close().cipher_size == fc.HEADER_LEN + fc.CHUNK + 16
+
+
+def test_a_failure_while_pushing_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "never"
+    with pytest.raises(RuntimeError):
+        with fc.SealingWriter(target, fc.new_key()) as writer:
+            writer.write(os.urandom(200_000))
+            raise RuntimeError("the producer failed")
+    assert list(tmp_path.iterdir()) == []
