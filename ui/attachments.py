@@ -15,7 +15,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from fieldapp.i18n import _, format_number, ngettext
 from fieldapp.messages import user_message
 
+from . import file_dialogs
 from .models.vault_access import SaveResult, VaultAccess
 
 try:
@@ -122,7 +122,7 @@ class PendingFiles(QWidget):
         item.setToolTip(path)
 
     def choose_files(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Add files"))
+        paths = file_dialogs.open_files(self, _("Add files"))
         self.add_paths(paths)
 
     def remove_selected(self) -> None:
@@ -284,7 +284,7 @@ class AttachmentsPanel(QWidget):
 
     # --- adding -----------------------------------------------------------------------
     def choose_files(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Add files"))
+        paths = file_dialogs.open_files(self, _("Add files"))
         if paths:
             self.add_paths(paths)
 
@@ -347,8 +347,7 @@ class AttachmentsPanel(QWidget):
         if not confirmed and not self.confirm_export():
             return None
         if out_path is None:
-            out_path, _filter = QFileDialog.getSaveFileName(self, _("Export a decrypted "
-                                                                    "copy"), att.name)
+            out_path = file_dialogs.save_file(self, _("Export a decrypted copy"), att.name)
             if not out_path:
                 return None
 

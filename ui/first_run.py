@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,7 +33,7 @@ from fieldapp.i18n import _
 from fieldapp.messages import user_message
 from fieldapp.profile import Profile, Vault
 
-from . import sync_bridge
+from . import file_dialogs, sync_bridge
 from .ops import Job, Ops
 
 MAX_INVITE_BYTES = sync_bridge.MAX_INVITE_BYTES
@@ -361,7 +360,7 @@ class FirstRunWindow(QWidget):
 
     # --- join -------------------------------------------------------------------------
     def _pick_invite_file(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(self, _("Open an invite"))
+        name = file_dialogs.open_file(self, _("Open an invite"))
         if name:
             self.load_invite_file(Path(name))
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,6 +33,7 @@ from fieldapp.i18n import _, current_language, ngettext
 from fieldapp.membership import membership
 from fieldapp.messages import user_message
 
+from . import file_dialogs
 from .forms.labels import value_text
 from .models.vault_access import VaultAccess
 from .report_pdf import render_pdf
@@ -119,7 +119,7 @@ class ReportDialog(QDialog):
                               and self.is_coordinator)
 
     def _browse(self) -> None:
-        path, _chosen = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self, _("Save the report as"), str(Path.home() / _("report.pdf")),
             _("PDF files (*.pdf)"))
         if path:
