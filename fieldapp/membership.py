@@ -266,23 +266,29 @@ def peers(conn: Connection, *, role: str | None = None, include_revoked: bool = 
     ones the server listed, only when asked)."""
     states = ["approved"] + (["revoked"] if include_revoked else []) + (
         ["pending"] if include_pending else [])
-    sql = ("SELECT device_id, role, pseudonym, public, state, revoked_at, seq_cutoff "  # noqa: S608
-           f"FROM peer_device WHERE state IN ({', '.join('?' * len(states))})")
+    sql = (f"SELECT {_PEER_COLUMNS} FROM peer_device "  # noqa: S608
+           f"WHERE state IN ({', '.join('?' * len(states))})")
     args: list[Any] = list(states)
     if role:
         sql += " AND role = ?"
         args.append(role)
     rows = conn.execute(sql + " ORDER BY role, pseudonym, device_id", args).fetchall()
-    return [Peer(r[0], r[1], r[2], PublicIdentity.from_dict(json.loads(r[3])), r[4], r[5],
-                 r[6]) for r in rows]
+    return [_peer_of_row(r) for r in rows]
+
+
+_PEER_COLUMNS = "device_id, role, pseudonym, public, state, revoked_at, seq_cutoff"
+
+
+def _peer_of_row(row: Any) -> Peer:
+    return Peer(row[0], row[1], row[2], PublicIdentity.from_dict(json.loads(row[3])), row[4],
+                row[5], row[6])
 
 
 def peer(conn: Connection, device_id: str) -> Peer | None:
     """A device this vault knows, whatever its state."""
-    for p in peers(conn, include_revoked=True, include_pending=True):
-        if p.device_id == device_id:
-            return p
-    return None
+    row = conn.execute(f"SELECT {_PEER_COLUMNS} FROM peer_device "  # noqa: S608
+                       "WHERE device_id = ?", (device_id,)).fetchone()
+    return _peer_of_row(row) if row is not None else None
 
 
 __all__ = ["Membership", "Peer", "adopt_roster", "approval", "device_identity", "held_roster",
