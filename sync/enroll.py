@@ -73,7 +73,8 @@ def _device_keys(vault: Vault, suite: str) -> p.DeviceKeys:
 
 
 def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
-                   tls_pin: str | None, coordinators: list[Peer]) -> Membership:
+                   tls_pin: str | None, coordinators: list[Peer],
+                   insecure_http: bool = False) -> Membership:
     project = enrolled.project
     identity = device_identity(vault.conn, project.suite)
     member = Membership(
@@ -81,7 +82,8 @@ def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
         role=enrolled.role, device_id=enrolled.device_id, device_token=enrolled.token,
         key_id=identity.public.key_id, suite=project.suite,
         project_sign_public=project.project_sign_public, coordinators=coordinators,
-        server_receipt_key=enrolled.server_sign_public, tls_pin=tls_pin)
+        server_receipt_key=enrolled.server_sign_public, tls_pin=tls_pin,
+        insecure_http=insecure_http)
     save_membership(vault.conn, member)
     for peer in coordinators:
         save_peer(vault.conn, project.project_id, peer)
@@ -106,14 +108,16 @@ def create_project(vault: Vault, server_url: str, name: str, bootstrap_token: st
             device=device)
     except ValidationError as exc:
         raise BadInvite(reason=_first_error(exc)) from None
-    with Transport(server_url, settings=_with_pin(settings, tls_pin)) as transport:
+    settings = _with_pin(settings, tls_pin)
+    with Transport(server_url, settings=settings) as transport:
         answer = transport.request("POST", f"{p.API}/projects",
                                    json=body.model_dump(mode="json"), auth=False, retry=False)
     enrolled = p.Enrolled.model_validate(answer.json())
     with transaction(vault.conn):
         save_project_keys(vault.conn, keys)
         member = _save_enrolled(vault, server_url, enrolled, tls_pin,
-                                [peer_of(c) for c in enrolled.project.coordinators])
+                                [peer_of(c) for c in enrolled.project.coordinators],
+                                settings.insecure_http)
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": keys.project_id, "role": "coordinator"})
     return member
@@ -134,8 +138,9 @@ def _first_error(exc: ValidationError) -> str:
 def transport_for(vault: Vault, settings: Settings | None = None) -> Transport:
     """A transport to this profile's server, as this device."""
     member = membership(vault.conn)
-    return Transport(member.server_url, member.device_token,
-                     _with_pin(settings, member.tls_pin))
+    settings = _with_pin(settings, member.tls_pin)
+    settings.insecure_http = settings.insecure_http or member.insecure_http
+    return Transport(member.server_url, member.device_token, settings)
 
 
 def create_invite(vault: Vault, role: str, out: Path, *, expires_in: int = 7 * 24 * 3600,
@@ -203,8 +208,8 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
         body = p.JoinRequest(invite_token=invite["token"], device=device)
     except ValidationError:
         raise BadInvite(reason="token") from None
-    with Transport(invite["server_url"],
-                   settings=_with_pin(settings, invite.get("tls_pin"))) as transport:
+    settings = _with_pin(settings, invite.get("tls_pin"))
+    with Transport(invite["server_url"], settings=settings) as transport:
         try:
             answer = transport.request("POST", f"{p.API}/join",
                                        json=body.model_dump(mode="json"), auth=False,
@@ -222,7 +227,7 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
         raise BadInvite(reason="server answer does not match the invite")
     with transaction(vault.conn):
         member = _save_enrolled(vault, invite["server_url"], enrolled, invite.get("tls_pin"),
-                                invite["_coordinators"])
+                                invite["_coordinators"], settings.insecure_http)
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": member.project_id, "role": member.role})
     return member
