@@ -215,6 +215,30 @@ def test_server_tls_options_fail_in_one_line(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_server_option_rules_without_starting_one() -> None:
+    """What the command line above cannot show without binding beyond loopback."""
+    from argparse import Namespace
+
+    from fieldapp.cli.context import UsageError
+    from sync.server.cli import _check_tls_options
+    from sync.server.tls import default_names
+
+    def options(**given: object) -> Namespace:
+        base = {"tls_cert": None, "tls_key": None, "tls_name": None, "no_tls": False,
+                "insecure_http": False, "host": "127.0.0.1"}
+        return Namespace(**{**base, **given})
+
+    _check_tls_options(options(host="192.0.2.1", no_tls=True, insecure_http=True))  # a lab
+    _check_tls_options(options(host="::1", no_tls=True))
+    _check_tls_options(options(host="0.0.0.0"))  # HTTPS on every interface
+    with pytest.raises(UsageError):
+        _check_tls_options(options(host="192.0.2.1", no_tls=True))
+    assert default_names("0.0.0.0") == ["localhost", "127.0.0.1"]
+    assert default_names("::") == ["localhost", "127.0.0.1"]
+    assert default_names("192.0.2.7") == ["192.0.2.7", "localhost"]
+    assert default_names("Sync.Example.org") == ["sync.example.org", "localhost"]
+
+
 # --- a project over HTTPS --------------------------------------------------------------
 def test_project_invite_join_sync_over_https_with_the_pin(tls_server, tmp_path: Path) -> None:
     pin = tls_server.tls_pin
