@@ -89,6 +89,7 @@ class Membership:
     server_receipt_key: str
     tls_pin: str | None
     revoked: bool = False
+    insecure_http: bool = False  # plain http:// beyond loopback allowed (a lab server)
 
     @property
     def is_coordinator(self) -> bool:
@@ -131,13 +132,14 @@ def project_keys(conn: Connection, project_id: str) -> ProjectKeys | None:
 
 _COLUMNS = ("project_id", "name", "server_url", "role", "device_id", "device_token",
             "key_id", "suite", "project_sign_public", "coordinators", "server_receipt_key",
-            "tls_pin", "revoked")
+            "tls_pin", "revoked", "insecure_http")
 
 
 def save_membership(conn: Connection, m: Membership) -> None:
     values = [getattr(m, c) for c in _COLUMNS]
     values[_COLUMNS.index("coordinators")] = json.dumps([p.to_dict() for p in m.coordinators])
     values[_COLUMNS.index("revoked")] = int(m.revoked)
+    values[_COLUMNS.index("insecure_http")] = int(m.insecure_http)
     conn.execute(
         f"INSERT OR REPLACE INTO membership ({', '.join(_COLUMNS)}, joined_at) "  # noqa: S608
         f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?)", (*values, audit.now()))
@@ -152,6 +154,7 @@ def membership(conn: Connection) -> Membership:
     data = dict(zip(_COLUMNS, row, strict=True))
     data["coordinators"] = [Peer.from_dict(p) for p in json.loads(data["coordinators"])]
     data["revoked"] = bool(data["revoked"])
+    data["insecure_http"] = bool(data["insecure_http"])
     return Membership(**data)
 
 

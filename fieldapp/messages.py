@@ -58,6 +58,7 @@ REASONS: dict[str, str] = {
     "no such folder": N_("the folder does not exist"),
     "not writable": N_("the folder cannot be written to"),
     "after the end date": N_("the start date is after the end date"),
+    "SHA-256 expected": N_("64 hexadecimal characters (a SHA-256) are expected"),
 }
 
 
@@ -220,8 +221,19 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                      "put aside; it is applied if the device is approved."),
     "NotAllowed": lambda p: _("An item received was refused and put aside: its sender may "
                               "not do this ({reason}).").format(reason=_p(p, "reason")),
-    "TLSPinMismatch": lambda p: _("The server's certificate does not match the one in the "
-                                  "invite: someone may be intercepting the connection."),
+    "TLSPinMismatch": lambda p: _("The server's certificate does not match its pin: someone "
+                                  "may be intercepting the connection. Nothing was sent."),
+    "TLSUntrusted": lambda p: _("The server's certificate is not trusted by this computer; "
+                                "for a server with its own certificate, give its pin "
+                                "(--tls-pin). Nothing was sent."),
+    "BadServerUrl": lambda p: _("Not a server address: “{url}” (expected https://HOST:PORT)."
+                                ).format(url=_p(p, "url")),
+    "PlainHttpRefused": lambda p: _("Refused: plain http:// to {host} would let anyone on the "
+                                    "network read and change the traffic. Use https:// "
+                                    "(--insecure-http is for lab networks only).").format(
+                                        host=_p(p, "host")),
+    "TLSPinNeedsHttps": lambda p: _("A TLS pin needs an https:// server address, not plain "
+                                    "http://."),
     "SyncCancelled": lambda p: _("Sync cancelled; what the server confirmed stays sent."),
     "BundleRejected": lambda p: _("This bundle file was refused ({reason}).").format(
         reason=_p(p, "reason")),
@@ -240,6 +252,9 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "ServerStartFailed": lambda p: {
         "database": _("The server could not open its database: check the --database URL "
                       "and that the database is running."),
+        "certificate": _("The server cannot use its TLS certificate: check --tls-cert and "
+                         "--tls-key (PEM, matching, key unencrypted), or the tls-*.pem files "
+                         "in its data folder."),
     }.get(_p(p, "reason"), _("The server cannot write to its data folder.")),
 }
 

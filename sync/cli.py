@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    default="MLKEM768_X25519",
                    help=_("key exchange (default: the post-quantum hybrid)"))
     c.add_argument("--tls-pin", metavar="SHA256",
-                   help=_("SHA-256 of the server's TLS certificate"))
+                   help=_("the pin the server printed at start (SHA-256 of its TLS "
+                          "certificate's public key); it goes into every invite"))
+    _add_insecure_http(c)
     c.set_defaults(handler=cmd_project_create)
 
     p = sub.add_parser("invite", help=_("write an invite for a new device (coordinator)"))
@@ -49,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("join", help=_("join a project with an invite file"))
     p.add_argument("file", metavar=_("FILE"))
+    _add_insecure_http(p)
     p.set_defaults(handler=cmd_join)
 
     p = sub.add_parser("sync", help=_("send the outbox and receive what is new"))
@@ -58,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget", type=int, metavar=_("BYTES"),
                    help=_("stop before using more than this many bytes"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    _add_insecure_http(p, kept=False)
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("status", help=_("has a record been sent? what did the review say?"))
@@ -125,13 +129,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(handler=cmd_bundle_import)
     u = bsub.add_parser("upload", help=_("send a bundle file to the server (idempotent)"))
     u.add_argument("file", metavar=_("FILE"))
+    _add_insecure_http(u, kept=False)
     u.set_defaults(handler=cmd_bundle_upload)
 
 
-def _settings(proxy: str | None = None) -> Settings:
+def _add_insecure_http(parser: argparse.ArgumentParser, *, kept: bool = True) -> None:
+    parser.add_argument(
+        "--insecure-http", action="store_true",
+        help=_("allow a plain http:// server beyond this computer (a lab network only: "
+               "anyone on it can read and change the traffic); kept for later syncs")
+        if kept else _("allow a plain http:// server beyond this computer for this run "
+                       "(a lab network only)"))
+
+
+def _warn_plain_http(ctx: Context, url: str, pin: str | None, insecure_http: bool) -> None:
+    """One warning line on stderr when traffic will cross a network in clear (the address
+    rule itself, and its refusals, are in `sync.transport.check_server_url`)."""
+    from .transport import check_server_url
+
+    if check_server_url(url, pin, insecure_http):
+        ctx.err(_("Warning: plain http:// to {url}: anyone on the network can read and "
+                  "change this traffic (--insecure-http is for lab networks only).")
+                .format(url=url))
+
+
+def _member_warning(ctx: Context, insecure_http: bool = False) -> None:
+    member = membership(ctx.vault().conn)
+    _warn_plain_http(ctx, member.server_url, member.tls_pin,
+                     insecure_http or member.insecure_http)
+
+
+def _settings(proxy: str | None = None, insecure_http: bool = False) -> Settings:
     from .transport import Settings
 
-    settings = Settings(proxy=proxy)
+    settings = Settings(proxy=proxy, insecure_http=insecure_http)
     # Tests and slow links may tune retries without new flags.
     if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
         settings.backoff = float(os.environ["FIELDAPP_SYNC_BACKOFF"])
@@ -142,13 +173,16 @@ def _settings(proxy: str | None = None) -> Settings:
 
 def cmd_project_create(ctx: Context, args: argparse.Namespace) -> int:
     from . import enroll
+    from .tls import normalise_pin
 
     token = args.bootstrap_token
     if args.bootstrap_token_from is not None:
         token = _text_from(args.bootstrap_token_from, "bootstrap-token-from").strip()
+    pin = normalise_pin(args.tls_pin) if args.tls_pin is not None else None
+    _warn_plain_http(ctx, args.server, pin, args.insecure_http)
     member = enroll.create_project(ctx.vault(), args.server, args.name, token,
-                                   suite=args.suite, tls_pin=args.tls_pin,
-                                   settings=_settings())
+                                   suite=args.suite, tls_pin=pin,
+                                   settings=_settings(insecure_http=args.insecure_http))
     ctx.out(_("Project {name} created ({project}); this device is its coordinator.").format(
         name=member.name, project=member.project_id))
     ctx.out(_("Device fingerprint: {fingerprint}").format(
@@ -177,6 +211,7 @@ def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
     hours = args.expires_hours
     if not 1 <= hours <= 720:
         raise InvalidInput(field="expires-hours", reason="out of range", value=str(hours))
+    _member_warning(ctx)
     enroll.create_invite(ctx.vault(), args.role, Path(args.out), expires_in=hours * 3600,
                          settings=_settings())
     ctx.out(_("Invite written to {path}. It can be used once; keep it secret until then.")
@@ -189,7 +224,11 @@ def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
     from . import enroll
 
-    member = enroll.join(ctx.vault(), Path(args.file), settings=_settings())
+    invite = enroll.read_invite(Path(args.file))
+    _warn_plain_http(ctx, str(invite.get("server_url", "")), invite.get("tls_pin"),
+                     args.insecure_http)
+    member = enroll.join(ctx.vault(), Path(args.file),
+                         settings=_settings(insecure_http=args.insecure_http))
     ctx.out(_("Joined project {name} as {role}.").format(name=member.name,
                                                           role=role_label(member.role)))
     ctx.out(_("Check with the coordinator that these fingerprints match:"))
@@ -207,7 +246,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 
     if args.budget is not None and args.budget < 0:
         raise InvalidInput(field="budget", reason="out of range", value=str(args.budget))
-    settings = _settings(args.proxy)
+    _member_warning(ctx, args.insecure_http)
+    settings = _settings(args.proxy, args.insecure_http)
     settings.cancel = threading.Event()
     report = sync(ctx.vault(), settings=settings, text_only=args.text_only,
                   budget=args.budget)
@@ -307,6 +347,7 @@ def cmd_translate(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_devices(ctx: Context, args: argparse.Namespace) -> int:
     from . import devices
 
+    _member_warning(ctx)
     found = devices.list_devices(ctx.vault(), settings=_settings())
     if args.json:
         ctx.json([d.to_dict() for d in found])
@@ -344,6 +385,7 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
     from .client import sync
     from .errors import ServerUnreachable
 
+    _member_warning(ctx)
     # Receive first: the revocation names how far this coordinator has received, and what
     # the device sent before that still counts (see fieldapp/authorize.py).
     try:
@@ -376,7 +418,9 @@ def cmd_bundle_import(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_bundle_upload(ctx: Context, args: argparse.Namespace) -> int:
     from .bundle import upload_bundle
 
-    result = upload_bundle(ctx.vault(), Path(args.file), settings=_settings())
+    _member_warning(ctx, args.insecure_http)
+    result = upload_bundle(ctx.vault(), Path(args.file),
+                           settings=_settings(insecure_http=args.insecure_http))
     ctx.out(_("{stored} stored, {known} already on the server, {refused} refused.")
             .format(**result))
     return 0

@@ -69,7 +69,7 @@ def start_demo_server(vault: Vault) -> DemoServer:
         sys.executable, "-m", "fieldapp.cli"]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [*program, "server", "--data", str(folder / "data"),
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--no-tls"],  # loopback: plain HTTP
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
     server = DemoServer(f"http://127.0.0.1:{port}", folder, process)

@@ -75,7 +75,8 @@ def _device_keys(vault: Vault, suite: str) -> p.DeviceKeys:
 
 
 def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
-                   tls_pin: str | None, coordinators: list[Peer]) -> Membership:
+                   tls_pin: str | None, coordinators: list[Peer],
+                   insecure_http: bool = False) -> Membership:
     project = enrolled.project
     identity = device_identity(vault.conn, project.suite)
     member = Membership(
@@ -83,7 +84,8 @@ def _save_enrolled(vault: Vault, server_url: str, enrolled: p.Enrolled,
         role=enrolled.role, device_id=enrolled.device_id, device_token=enrolled.token,
         key_id=identity.public.key_id, suite=project.suite,
         project_sign_public=project.project_sign_public, coordinators=coordinators,
-        server_receipt_key=enrolled.server_sign_public, tls_pin=tls_pin)
+        server_receipt_key=enrolled.server_sign_public, tls_pin=tls_pin,
+        insecure_http=insecure_http)
     save_membership(vault.conn, member)
     return member
 
@@ -104,7 +106,8 @@ def create_project(vault: Vault, server_url: str, name: str, bootstrap_token: st
             device=device)
     except ValidationError as exc:
         raise BadInvite(reason=_first_error(exc)) from None
-    with Transport(server_url, settings=with_pin(settings, tls_pin)) as transport:
+    settings = with_pin(settings, tls_pin)
+    with Transport(server_url, settings=settings) as transport:
         answer = transport.request("POST", f"{p.API}/projects",
                                    json=body.model_dump(mode="json"), auth=False, retry=False)
     enrolled = p.Enrolled.model_validate(answer.json())
@@ -112,7 +115,8 @@ def create_project(vault: Vault, server_url: str, name: str, bootstrap_token: st
     founder = Peer(enrolled.device_id, "coordinator", vault.pseudonym or "device", identity)
     with transaction(vault.conn):
         save_project_keys(vault.conn, keys)
-        _save_enrolled(vault, server_url, enrolled, tls_pin, [founder])
+        _save_enrolled(vault, server_url, enrolled, tls_pin, [founder],
+                       settings.insecure_http)
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": keys.project_id, "role": "coordinator"})
     with transport_for(vault, settings) as transport:
@@ -231,8 +235,8 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
         body = p.JoinRequest(invite_token=invite["token"], device=device)
     except ValidationError:
         raise BadInvite(reason="token") from None
-    with Transport(invite["server_url"],
-                   settings=with_pin(settings, invite.get("tls_pin"))) as transport:
+    settings = with_pin(settings, invite.get("tls_pin"))
+    with Transport(invite["server_url"], settings=settings) as transport:
         try:
             answer = transport.request("POST", f"{p.API}/join",
                                        json=body.model_dump(mode="json"), auth=False,
@@ -250,7 +254,7 @@ def join(vault: Vault, path: Path, *, settings: Settings | None = None) -> Membe
         raise BadInvite(reason="server answer does not match the invite")
     with transaction(vault.conn):
         member = _save_enrolled(vault, invite["server_url"], enrolled, invite.get("tls_pin"),
-                                invite["_coordinators"])
+                                invite["_coordinators"], settings.insecure_http)
         audit.append(vault.conn, vault.pseudonym, "sync", None,
                      {"project": member.project_id, "role": member.role})
     try:  # the project's roster, checked against the invite's project key

@@ -34,7 +34,31 @@ class AlreadyJoined(FieldappError):
 
 
 class TLSPinMismatch(FieldappError):
-    """The server's certificate does not match the pin in the invite."""
+    """The server's certificate does not match the pin (from the invite, or given to
+    ``project create``); the connection was closed before anything was sent."""
+
+
+class TLSUntrusted(FieldappError):
+    """No pin, and the server's certificate does not chain to a trusted authority (a
+    self-signed server needs its pin); nothing was sent."""
+
+
+class BadServerUrl(FieldappError):
+    """The server address is not an http:// or https:// URL with a host (url)."""
+
+    exit_code = 2
+
+
+class PlainHttpRefused(FieldappError):
+    """Plain http:// to a host other than this computer, without --insecure-http (host)."""
+
+    exit_code = 2
+
+
+class TLSPinNeedsHttps(FieldappError):
+    """A TLS pin was given with a plain http:// server address."""
+
+    exit_code = 2
 
 
 class SyncCancelled(FieldappError):

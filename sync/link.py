@@ -34,8 +34,9 @@ def with_pin(settings: Settings | None, tls_pin: str | None) -> Settings:
 def transport_for(vault: Vault, settings: Settings | None = None) -> Transport:
     """A transport to this profile's server, as this device."""
     member = membership(vault.conn)
-    return Transport(member.server_url, member.device_token,
-                     with_pin(settings, member.tls_pin))
+    settings = with_pin(settings, member.tls_pin)
+    settings.insecure_http = settings.insecure_http or member.insecure_http
+    return Transport(member.server_url, member.device_token, settings)
 
 
 __all__ = ["peer_of", "transport_for", "with_pin"]

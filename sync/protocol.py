@@ -125,6 +125,9 @@ class ServerInfo(_Model):
     server_sign_public: B64
     registered: bool
     limits: Limits = Limits()
+    # SHA-256 of the served certificate's public key (sync.tls), None over plain HTTP. A
+    # coordinator may read it here, but trust comes from the pin printed on the console.
+    tls_pin: str | None = None
 
 
 class ProjectRegistration(_Model):

@@ -1,15 +1,17 @@
 """HTTP to the central server: timeouts, retries with exponential backoff and jitter, an
-optional proxy (SOCKS5 for Tor), an optional TLS certificate pin, and a cancel flag that is
-heard within 0.1 s even while a request hangs on a stalled link.
+optional proxy (SOCKS5 for Tor), an optional TLS pin, and a cancel flag that is heard within
+0.1 s even while a request hangs on a stalled link. `check_server_url` is the one rule for
+server addresses (https anywhere, plain http to this computer only), applied by every
+`Transport` before it connects.
 
 Errors come out typed: `ServerUnreachable` after the allowed attempts, `DeviceRevoked` when
 the server says so, `ServerRefused` for any other refusal (no retry: asking again would
-not help), `TLSPinMismatch` when the certificate is not the pinned one.
+not help), `TLSPinMismatch` when the certificate is not the pinned one, `TLSUntrusted` when
+there is no pin and no authority vouches for it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import ssl
 import threading
@@ -20,13 +22,18 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from .errors import (
+    BadServerUrl,
     DeviceRevoked,
     NotApproved,
+    PlainHttpRefused,
     ServerRefused,
     ServerUnreachable,
     SyncCancelled,
     TLSPinMismatch,
+    TLSPinNeedsHttps,
+    TLSUntrusted,
 )
+from .tls import is_loopback_host, normalise_pin, pin_of_certificate
 
 T = TypeVar("T")
 
@@ -45,6 +52,7 @@ class Settings:
     backoff: float = 0.5
     backoff_max: float = 30.0
     tls_pin: str | None = None
+    insecure_http: bool = False  # plain http:// beyond loopback (labs only)
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -55,34 +63,87 @@ def backoff_delay(attempt: int, base: float, ceiling: float) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-def normalise_pin(pin: str) -> str:
-    """A certificate pin as 64 lower-case hex characters (colons and case ignored)."""
-    return pin.strip().lower().replace(":", "")
+def check_server_url(url: str, pin: str | None, insecure_http: bool) -> bool:
+    """The one rule for server addresses, applied before any connection is made.
+
+    ``https://`` to any host is allowed (with ``pin``: the pin is the trust; without: the
+    usual certificate authorities). Plain ``http://`` is allowed to loopback hosts only,
+    unless ``insecure_http`` (a lab network). Raises `BadServerUrl`, `TLSPinNeedsHttps` or
+    `PlainHttpRefused` (all exit 2), `InvalidInput` for a malformed pin. Returns True when
+    the traffic will cross a network in clear (the caller warns once)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise BadServerUrl(url=str(url)[:100]) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise BadServerUrl(url=str(url)[:100])
+    if pin is not None:
+        normalise_pin(pin)
+    if parsed.scheme == "https":
+        return False
+    if pin:
+        raise TLSPinNeedsHttps()
+    if is_loopback_host(parsed.host):
+        return False
+    if not insecure_http:
+        raise PlainHttpRefused(host=parsed.host[:100])
+    return True
+
+
+def _check_pin(der: bytes | None, pin: str) -> None:
+    try:
+        ok = der is not None and pin_of_certificate(der) == pin
+    except ValueError:  # a certificate cryptography cannot parse is not the pinned one
+        ok = False
+    if not ok:
+        raise TLSPinMismatch()
+
+
+class _PinnedSocket(ssl.SSLSocket):
+    def do_handshake(self, block: bool = False) -> None:
+        super().do_handshake(block)
+        _check_pin(self.getpeercert(binary_form=True), cast(PinnedContext, self.context).pin)
+
+
+class _PinnedObject(ssl.SSLObject):
+    """TLS inside TLS (an https:// proxy) runs on an SSLObject, not a socket."""
+
+    def do_handshake(self) -> None:
+        super().do_handshake()
+        _check_pin(self.getpeercert(binary_form=True), cast(PinnedContext, self.context).pin)
 
 
 class PinnedContext(ssl.SSLContext):
-    """TLS that trusts exactly one certificate, by the SHA-256 of its DER bytes, checked
-    right after the handshake — before any request (or token) is sent. Field servers often
-    have self-signed certificates; the pin from the invite is the trust."""
+    """TLS that trusts exactly one public key (the pin: SHA-256 of the certificate's
+    SubjectPublicKeyInfo, see `sync.tls`), checked when the handshake completes — before
+    any request (or token) is sent, whatever the proxy. Field servers often have
+    self-signed certificates; the pin from the invite replaces the certificate authorities.
+    """
 
     pin = ""
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
-        sock = super().wrap_socket(*args, **kwargs)
-        der = sock.getpeercert(binary_form=True)
-        if der is None or hashlib.sha256(der).hexdigest() != self.pin:
-            sock.close()
-            raise TLSPinMismatch()
-        return sock
+    sslsocket_class = _PinnedSocket
+    sslobject_class = _PinnedObject
 
 
 def pinned_context(pin: str) -> PinnedContext:
     context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # the pin below is the verification
+    context.verify_mode = ssl.CERT_NONE  # the pin is the verification (checked above)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.pin = normalise_pin(pin)
     return context
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """True when a connection failed because the certificate did not verify."""
+    seen: BaseException | None = exc
+    for _depth in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _error_code(response: httpx.Response) -> str:
@@ -106,10 +167,11 @@ class Transport:
 
     def __init__(self, base_url: str, token: str | None = None,
                  settings: Settings | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
         self.settings = settings or Settings()
         s = self.settings
+        check_server_url(base_url, s.tls_pin, s.insecure_http)  # before any connection
+        self.base_url = base_url.rstrip("/")
+        self.token = token
         verify: ssl.SSLContext | bool = pinned_context(s.tls_pin) if s.tls_pin else True
         self.client = httpx.Client(
             base_url=self.base_url, proxy=s.proxy, trust_env=False, verify=verify,
@@ -195,6 +257,8 @@ class Transport:
                 response = self._exchange(method, path, content=content, json=json,
                                           headers=all_headers, params=params)
             except httpx.TransportError as exc:
+                if _untrusted_certificate(exc):
+                    raise TLSUntrusted() from None  # asking again would not help
                 reason = type(exc).__name__
             else:
                 self.bytes_sent += len(content or b"")

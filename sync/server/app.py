@@ -28,17 +28,20 @@ from .storage import Storage, make_engine, migrate
 
 
 def create_app(data_dir: Path | str, database_url: str | None = None, *,
-               rate: float = 100.0, burst: float = 400.0) -> FastAPI:
+               rate: float = 100.0, burst: float = 400.0,
+               tls_pin: str | None = None) -> FastAPI:
     """The server app for ``data_dir`` (created 0700), SQLite there unless
     ``database_url`` names PostgreSQL. Runs the migrations and, while no project is
-    registered, keeps a one-time bootstrap token in DATA/bootstrap-token."""
+    registered, keeps a one-time bootstrap token in DATA/bootstrap-token. ``tls_pin`` (the
+    pin of the certificate it is served with) is reported by ``GET /v1/server``."""
     data = auth.prepare_data_dir(Path(data_dir))
     key = auth.ServerKey(data)
     engine = make_engine(data, database_url)
     migrate(engine)
     storage = Storage(engine)
     server = Server(data, storage, key, BlobStore(data / "blobs"),
-                    auth.RateLimiter(rate, burst), auth.RateLimiter(rate / 2, burst))
+                    auth.RateLimiter(rate, burst), auth.RateLimiter(rate / 2, burst),
+                    tls_pin=tls_pin)
     if storage.project_row() is None:
         token_file = data / auth.BOOTSTRAP_FILE
         token = token_file.read_text("ascii").strip() if token_file.exists() else ""

@@ -39,7 +39,8 @@ def _install_enrollment(app: FastAPI, server: Server) -> None:
     @app.get("/v1/server", response_model=p.ServerInfo)
     def server_info() -> p.ServerInfo:
         return p.ServerInfo(server_sign_public=p.b64(server.key.public),
-                            registered=server.storage.project_row() is not None)
+                            registered=server.storage.project_row() is not None,
+                            tls_pin=server.tls_pin)
 
     @app.post("/v1/projects", status_code=201, response_model=p.Enrolled)
     def register(body: p.ProjectRegistration, request: Request) -> p.Enrolled:

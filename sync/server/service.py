@@ -80,6 +80,7 @@ class Server:
     limiter: auth.RateLimiter
     open_limiter: auth.RateLimiter
     bootstrap_token: str | None = None
+    tls_pin: str | None = None  # of the certificate served (informational, GET /v1/server)
 
     def __post_init__(self) -> None:
         self._callers: dict[str, auth.Caller] = {}

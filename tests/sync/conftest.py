@@ -1,8 +1,11 @@
 """Server fixtures: a REAL `fieldapp server` process on 127.0.0.1, on SQLite or on a
 throwaway PostgreSQL cluster started from Debian's packages.
 
-`server` is parametrised over both databases; `start_server()` starts more processes
-(restart after SIGKILL, special options). A `Device` is a test device with real keys.
+`server` is parametrised over both databases and serves plain HTTP on loopback
+(`--no-tls`); `tls_server` serves HTTPS with the self-signed certificate it makes on first
+start (its pin read from the certificate file, not from the server's word).
+`start_server()` starts more processes (restart after SIGKILL, special options). A
+`Device` is a test device with real keys.
 """
 
 from __future__ import annotations
@@ -27,8 +30,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30.0
 # One pooled client for the tests: HTTP.get() & co. build a client (and a TLS context)
-# per call, which costs more than the request itself.
+# per call, which costs more than the request itself. HTTPS_ANY skips certificate checks:
+# only for waiting until a TLS server on 127.0.0.1 answers.
 HTTP = httpx.Client(timeout=30)
+# Each of its connections is closed after the answer: a TLS server being stopped would
+# otherwise wait for an idle client's close_notify (15 s and more).
+HTTPS_ANY = httpx.Client(timeout=30, verify=False,  # noqa: S501 - loopback probe
+                         headers={"Connection": "close"})
 
 
 def free_port() -> int:
@@ -49,10 +57,17 @@ class ServerProcess:
     log: Path
     bootstrap_token: str | None = None
     extra: tuple[str, ...] = ()
+    tls: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def tls_pin(self) -> str:
+        """SHA-256 of the served certificate's public key, computed here from the PEM file
+        with `cryptography` (independently of the server's own code)."""
+        return certificate_pin((self.data_dir / "tls-cert.pem").read_bytes())
 
     def kill(self) -> None:
         """SIGKILL, as a power cut or OOM would."""
@@ -72,17 +87,33 @@ class ServerProcess:
         """A new process on the same data folder, database and port. This object takes it
         over (and returns itself), so the fixture that started the server stops it too."""
         self.stop()
-        fresh = start_server(self.data_dir, self.database_url, self.extra, port=self.port)
+        fresh = start_server(self.data_dir, self.database_url, self.extra, port=self.port,
+                             tls=self.tls)
         self.proc, self.log, self.bootstrap_token = fresh.proc, fresh.log, fresh.bootstrap_token
         return self
 
 
+def certificate_pin(pem: bytes) -> str:
+    """SHA-256 of a PEM certificate's SubjectPublicKeyInfo (hex)."""
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    spki = x509.load_pem_x509_certificate(pem).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).hexdigest()
+
+
 def start_server(data_dir: Path, database_url: str | None = None,
-                 extra: tuple[str, ...] = (), *, port: int | None = None) -> ServerProcess:
-    """Start `python -m fieldapp.cli server` and wait (bounded) for /v1/health."""
+                 extra: tuple[str, ...] = (), *, port: int | None = None,
+                 tls: bool = False) -> ServerProcess:
+    """Start `python -m fieldapp.cli server` and wait (bounded) for /v1/health: plain HTTP
+    on loopback (`--no-tls`) unless ``tls`` (HTTPS, self-signed unless ``extra`` gives
+    --tls-cert/--tls-key)."""
     port = port or free_port()
     args = [sys.executable, "-m", "fieldapp.cli", "server", "--data", str(data_dir),
-            "--port", str(port), *extra]
+            "--port", str(port), *(() if tls else ("--no-tls",)), *extra]
     if database_url:
         args += ["--database", database_url]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDAPP_")}
@@ -90,13 +121,14 @@ def start_server(data_dir: Path, database_url: str | None = None,
     log = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    server = ServerProcess(data_dir, port, database_url, proc, log, extra=extra)
+    server = ServerProcess(data_dir, port, database_url, proc, log, extra=extra, tls=tls)
+    probe = HTTPS_ANY if tls else HTTP
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited {proc.returncode}: {log.read_text()[-2000:]}")
         try:
-            if HTTP.get(server.url + "/v1/health", timeout=1.0).status_code == 200:
+            if probe.get(server.url + "/v1/health", timeout=1.0).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
@@ -212,6 +244,16 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 def server(tmp_path: Path, database_url: str | None) -> Iterator[ServerProcess]:
     """A fresh server process (empty data folder, unregistered) on SQLite and PostgreSQL."""
     proc = start_server(tmp_path / "server-data", database_url)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path, database_url: str | None) -> Iterator[ServerProcess]:
+    """The same over HTTPS, with the self-signed certificate made on its first start."""
+    proc = start_server(tmp_path / "server-data", database_url, tls=True)
     try:
         yield proc
     finally:

@@ -27,6 +27,7 @@ from sync.errors import (
     ServerUnreachable,
     SyncCancelled,
     TLSPinMismatch,
+    TLSUntrusted,
 )
 from sync.transport import Settings, Transport, backoff_delay
 from tests.sync.conftest import start_server
@@ -75,8 +76,10 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path, str]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
-    pin = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    return cert_path, key_path, pin
+    # the pin is of the public key (SubjectPublicKeyInfo), not of the whole certificate
+    spki = key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert_path, key_path, hashlib.sha256(spki).hexdigest()
 
 
 def test_tls_pin_trusts_exactly_the_pinned_certificate(fake_server, tmp_path: Path) -> None:
@@ -88,13 +91,19 @@ def test_tls_pin_trusts_exactly_the_pinned_certificate(fake_server, tmp_path: Pa
     pinned = ":".join(pin[i:i + 2] for i in range(0, 64, 2)).upper()  # as people write it
     with Transport(url, "secret-token", Settings(tls_pin=pinned)) as transport:
         assert transport.request("GET", "/v1/health").json() == {"ok": 1}
-    with Transport(url, "secret-token", Settings(tls_pin="00" * 32)) as transport:
-        with pytest.raises(TLSPinMismatch):
-            transport.request("GET", "/v1/secret-path")
+    certificate_hash = hashlib.sha256(ssl.PEM_cert_to_DER_cert(cert.read_text())).hexdigest()
+    for wrong in ("00" * 32, certificate_hash):  # a hash of the whole certificate is not it
+        with Transport(url, "secret-token", Settings(tls_pin=wrong)) as transport:
+            with pytest.raises(TLSPinMismatch):
+                transport.request("GET", "/v1/secret-path")
     assert "/v1/secret-path" not in _Handler.seen  # nothing was sent to the wrong server
-    with Transport(url, "t", Settings(attempts=1)) as transport:  # no pin: CA check fails
-        with pytest.raises(ServerUnreachable):
-            transport.request("GET", "/v1/health")
+    retried: list[int] = []
+    with Transport(url, "t", Settings(attempts=3, backoff=0.01)) as transport:
+        with pytest.raises(TLSUntrusted):  # no pin: no authority vouches for it
+            transport.request("GET", "/v1/health",
+                              on_attempt_failed=lambda n, _r: retried.append(n))
+    assert retried == []  # asking again would not help
+    assert _Handler.seen == ["/v1/health"]  # only the pinned request was served
 
 
 def test_retries_on_5xx_and_429_then_typed_refusals(fake_server) -> None:

@@ -136,8 +136,11 @@ def test_malformed_bodies_get_4xx_and_server_keeps_serving(project: Project) -> 
            auth=st.booleans(),
            headers=st.dictionaries(st.sampled_from(["Upload-Length", "Upload-Metadata",
                                                     "Upload-Offset", "Content-Type"]),
+                                   # h11 refuses to send a value with spaces around it,
+                                   # and Hypothesis also draws strings found in our
+                                   # loaded modules, so such values do come up
                                    st.text(st.characters(min_codepoint=32, max_codepoint=126),
-                                           max_size=20), max_size=3))
+                                           max_size=20).map(str.strip), max_size=3))
     def fuzz(endpoint: tuple[str, str], body: bytes, auth: bool,
              headers: dict[str, str]) -> None:
         method, path = endpoint
