@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +36,7 @@ from fieldapp.profile import Profile, Vault
 
 from . import sync_bridge
 from .ops import Job, Ops
+from .window_size import fit
 
 MAX_INVITE_BYTES = sync_bridge.MAX_INVITE_BYTES
 
@@ -103,7 +104,7 @@ class FirstRunWindow(QWidget):
         self._build_create()
         self._build_recovery()
         self._build_join()
-        self.resize(640, 520)
+        fit(self, QSize(640, 520))
         self.retranslate()
 
     # --- pages ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +24,7 @@ from fieldapp.records import RecordStore, Version
 
 from .forms.fields import follow_language
 from .forms.labels import FIELD_LABELS, field_label, value_text
+from .window_size import fit
 
 CHANGED = QColor("#fff1c2")
 
@@ -72,7 +73,7 @@ class HistoryDialog(QDialog):
         self.right.setCurrentIndex(len(self.versions) - 1)
         self.left.setCurrentIndex(max(0, len(self.versions) - 2))
         follow_language(self, self.retranslate)
-        self.resize(900, 600)
+        fit(self, QSize(900, 600))
         self.retranslate()
 
     def _fill_pickers(self) -> None:

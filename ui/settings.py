@@ -7,7 +7,7 @@ the vault's audit log), so it is serialised with record writes and never freezes
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from fieldapp.messages import user_message
 from .controller import AUTOLOCK_CHOICES, AppController
 from .panic import PANIC_SHORTCUT
 from .passphrase import NewPassphrase
+from .window_size import fit
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each in its own language, on purpose
 
@@ -52,7 +53,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_passphrases(), "")
         self.tabs.addTab(self._build_recovery(), "")
         self.controller.autolock_changed.connect(self._show_autolock)
-        self.resize(560, 460)
+        fit(self, QSize(560, 460))
         self.retranslate()
 
     # --- tabs -------------------------------------------------------------------------

@@ -29,8 +29,10 @@ from .controller import AppController
 from .crash_log import log_exception
 from .ops import Ops
 from .panic import PANIC_SHORTCUT, PanicDialog
+from .window_size import WindowSizes
 
-PREFERENCES = "ui.json"  # beside the profile folder: only the language, nothing sensitive
+# Beside the profile folder: the language and window sizes, nothing about the records.
+PREFERENCES = "ui.json"
 
 
 def retranslate_all() -> None:
@@ -102,6 +104,7 @@ class Shell(QObject):
         self.demo_server: Any = None
         self._qt_translator: QTranslator | None = None
         self._autolock_override_ms: int | None = None
+        self.controller.window_sizes = WindowSizes(self._preferences().get("windows"))
         i18n.on_language_change(self._language_changed)
         self._install_qt_translation(i18n.current_language())
 
@@ -222,19 +225,30 @@ class Shell(QObject):
     def preferences_path(self) -> Path:
         return self.home_profile.path.parent / PREFERENCES
 
-    def saved_language(self) -> str | None:
+    def _preferences(self) -> dict[str, Any]:
         try:
-            lang = json.loads(self.preferences_path.read_text()).get("language")
-        except (OSError, ValueError, AttributeError):
-            return None
+            saved = json.loads(self.preferences_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return saved if isinstance(saved, dict) else {}
+
+    def saved_language(self) -> str | None:
+        lang = self._preferences().get("language")
         return lang if lang in i18n.LANGUAGES else None
 
     def save_language(self, lang: str) -> None:
-        if lang not in i18n.LANGUAGES:
-            return
+        if lang in i18n.LANGUAGES:
+            self.save_preferences(lang)
+
+    def save_preferences(self, lang: str | None = None) -> None:
+        """Write the language (the one given, else the one saved) and window sizes."""
+        lang = lang or self.saved_language()
+        preferences: dict[str, Any] = {"windows": self.controller.window_sizes.to_dict()}
+        if lang:
+            preferences["language"] = lang
         try:
             secure_mkdir(self.preferences_path.parent)
-            atomic_write(self.preferences_path, json.dumps({"language": lang}).encode())
+            atomic_write(self.preferences_path, json.dumps(preferences).encode())
         except OSError:
             pass  # a preference is not worth an error message
 
@@ -274,6 +288,7 @@ class Shell(QObject):
         if main is not None:
             main.close()
             main.deleteLater()
+        self.save_preferences()  # the main window noted its size as it closed
         self.ops.run(vault.close, lane="db", on_error=lambda _e: None)
         self.controller.locked.emit()
 
@@ -335,6 +350,8 @@ class Shell(QObject):
         for top in (self.main_window, self.window, self.settings, self.panic_dialog):
             if top is not None:
                 top.close()
+        if self.main_window is not None:
+            self.save_preferences()
         self.ops.shutdown()  # queued writes finish first
         if vault is not None:
             vault.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +36,7 @@ from fieldapp.text import uuid7
 
 from ..attachments import PendingFiles
 from ..models.vault_access import SaveResult, VaultAccess
+from ..window_size import fit
 from .draft_offer import DraftOffer
 from .fields import ERROR_STYLE, FieldError, follow_language
 from .labels import FIELD_LABELS, field_label
@@ -63,6 +64,7 @@ class RecordEditor(QDialog):
     draft_stored = Signal()      # after each durable autosave
     draft_taken = Signal(str)    # draft id restored or discarded here: others stop offering it
     KIND = ""
+    PREFERRED_SIZE = QSize(760, 820)  # shrunk to the screen; the form scrolls inside
 
     def __init__(self, access: VaultAccess, record: Record | None = None,
                  offered_draft: Draft | Sequence[Draft] | None = None,
@@ -138,7 +140,7 @@ class RecordEditor(QDialog):
             self.fill(record.body, record)
             self._loading = False
         follow_language(self, self.retranslate)
-        self.resize(760, 820)
+        fit(self, self.PREFERRED_SIZE)
         self.retranslate()
 
     # --- building rows (used by subclasses) -------------------------------------------

@@ -34,6 +34,7 @@ from sync.transport import Settings
 
 from ..models.outbox import OutboxModel
 from ..models.vault_access import VaultAccess
+from .flow_layout import FlowLayout
 
 ESCALATE_AFTER = 3
 TEXT_ONLY_KEY = "sync_text_only"
@@ -114,22 +115,32 @@ class SyncPanel(QWidget):
         self.last_sync = QLabel(self)
         layout.addWidget(self.joined_label)
         layout.addWidget(self.last_sync)
-        controls = QHBoxLayout()
         self.sync_button = QPushButton(self)
         self.cancel_button = QPushButton(self)
         self.cancel_button.hide()
         self.progress = QProgressBar(self)
         self.progress.hide()
+        actions = QHBoxLayout()
+        for widget in (self.sync_button, self.cancel_button):
+            actions.addWidget(widget)
+        actions.addWidget(self.progress, 1)
+        layout.addLayout(actions)
         self.text_only = QCheckBox(self)
         self.budget_label = QLabel(self)
         self.budget = QSpinBox(self)
         self.budget.setRange(0, 100_000)
         self.budget_label.setBuddy(self.budget)
-        for widget in (self.sync_button, self.cancel_button, self.progress, self.text_only,
-                       self.budget_label, self.budget):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        layout.addLayout(controls)
+        # The options wrap onto two lines on a narrow screen.
+        options = QWidget(self)
+        flow = FlowLayout(options)
+        flow.addWidget(self.text_only)
+        budget_pair = QWidget(options)
+        pair = QHBoxLayout(budget_pair)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(self.budget_label)
+        pair.addWidget(self.budget)
+        flow.addWidget(budget_pair)
+        layout.addWidget(options)
         self.phase = QLabel(self)
         layout.addWidget(self.phase)
         self.count_label = QLabel(self)

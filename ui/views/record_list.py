@@ -25,6 +25,7 @@ from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
 from ..models.records import ID_ROLE, RecordTableModel
 from ..models.vault_access import VaultAccess
+from .flow_layout import FlowLayout
 from .record_view import RecordView
 
 SEARCH_DELAY_MS = 250
@@ -80,14 +81,13 @@ class RecordListPage(QWidget):
         self.search_label.setBuddy(self.search)
         top.addWidget(self.search_label)
         top.addWidget(self.search, 1)
-        self.count_label = QLabel(self)
-        top.addWidget(self.count_label)
+        # Incidents and testimonies are created from the toolbar: one "New" per screen.
         self.new_button = QPushButton(self)
+        self.new_button.setVisible(kind not in ("incident", "testimony"))
         top.addWidget(self.new_button)
         self.new_button.clicked.connect(lambda: self.new_requested.emit(self.kind))
         layout.addLayout(top)
 
-        filters = QHBoxLayout()
         self.region_label = QLabel(self)
         self.region = QComboBox(self)
         self.region.setEditable(True)
@@ -104,17 +104,38 @@ class RecordListPage(QWidget):
         self.date_from, self.date_to = DateFilter(self), DateFilter(self)
         self.from_label.setBuddy(self.date_from)
         self.to_label.setBuddy(self.date_to)
-        for widget in (self.region_label, self.region, self.event_label, self.event_type,
-                       self.status_label, self.status, self.from_label, self.date_from,
-                       self.to_label, self.date_to):
-            filters.addWidget(widget)
-        filters.addStretch(1)
-        layout.addLayout(filters)
+        # Drop-downs as wide as a short choice, not as the longest one: the filters must
+        # fit a 1024 px screen beside the sidebar (the list opens wider when clicked).
+        for box, chars in ((self.region, 12), (self.event_type, 16), (self.status, 14)):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(chars)
+            box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+        # Each filter keeps its label beside it; the filters wrap onto a second line
+        # when the window is narrow.
+        self.filters_row = QWidget(self)
+        flow = FlowLayout(self.filters_row)
+        self._filter_pairs: list[QWidget] = []
+        for label, widget in ((self.region_label, self.region),
+                              (self.event_label, self.event_type),
+                              (self.status_label, self.status),
+                              (self.from_label, self.date_from),
+                              (self.to_label, self.date_to)):
+            pair = QWidget(self.filters_row)
+            pair_layout = QHBoxLayout(pair)
+            pair_layout.setContentsMargins(0, 0, 0, 0)
+            pair_layout.addWidget(label)
+            pair_layout.addWidget(widget)
+            flow.addWidget(pair)
+            self._filter_pairs.append(pair)
+        layout.addWidget(self.filters_row)
         # Only incidents have a date, a region and a type of event to filter on.
         has_events = kind == "incident"
-        for widget in (self.event_label, self.event_type, self.region_label, self.region,
-                       self.from_label, self.date_from, self.to_label, self.date_to):
-            widget.setVisible(has_events)
+        for pair in (self._filter_pairs[0], self._filter_pairs[1], self._filter_pairs[3],
+                     self._filter_pairs[4]):
+            pair.setVisible(has_events)
+        self.count_label = QLabel(self)
+        layout.addWidget(self.count_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.table = QTableView(self.splitter)
