@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -93,7 +94,7 @@ class RecordEditor(QDialog):
         self.discard_offered_button = self.offer.discard_button
         outer.addWidget(self.offer)
 
-        scroll = QScrollArea(self)
+        scroll = self.scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         self.content = QWidget(scroll)
         self.form = QFormLayout(self.content)
@@ -315,10 +316,24 @@ class RecordEditor(QDialog):
                     text = _("{field}: {reason}").format(field=field_label(name),
                                                          reason=text)
                 row.error.show_message(text)
-                row.widget.setFocus()
+                self.focus_field(row, name)
                 return
         self.message.setText(user_message(exc))
         self.message.show()
+
+    def focus_field(self, row: Row, name: str) -> None:
+        """Put the cursor in the field in error (the minimum or maximum box named, not
+        the first box of the group) and scroll it into view."""
+        focus_part = getattr(row.widget, "focus_part", None)
+        if callable(focus_part):
+            focus_part(name)
+        else:
+            row.widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        target = QApplication.focusWidget() if self.isActiveWindow() else None
+        if target is None or not self.content.isAncestorOf(target):
+            target = row.widget
+        self.scroll.ensureWidgetVisible(target)
+        self.scroll.ensureWidgetVisible(row.error)
 
     def validate(self, data: dict[str, Any]) -> None:
         """Raise `InvalidInput` for the first field the core refuses."""
