@@ -189,6 +189,69 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+# Why an item is still in the outbox, in the user's words (reasons are stored as short
+# codes: "ServerUnreachable(reason=ConnectError)", "data budget reached"…).
+_LINK_WORDS: dict[str, str] = {
+    "ConnectError": N_("the server could not be reached"),
+    "ConnectTimeout": N_("the server could not be reached"),
+    "ReadTimeout": N_("the connection was too slow and gave up"),
+    "WriteTimeout": N_("the connection was too slow and gave up"),
+    "PoolTimeout": N_("the connection was too slow and gave up"),
+    "RemoteProtocolError": N_("the connection was cut"),
+    "ReadError": N_("the connection was cut"),
+    "WriteError": N_("the connection was cut"),
+    "ProxyError": N_("the proxy could not reach the server"),
+}
+_OUTBOX_REASONS: dict[str, str] = {
+    "data budget reached": N_("waits for the next sync: the data budget was reached"),
+    "description not sent yet": N_("waits until its description is sent"),
+    "no answer for this item": N_("the server did not answer for it"),
+    "receipt signature does not verify": N_("the server's receipt could not be checked"),
+    "TLSPinMismatch": N_("the server's certificate is not the one in the invite"),
+    "DeviceRevoked": N_("this device was revoked"),
+}
+
+
+def _parse_reason(stored: str) -> tuple[str, dict[str, str]]:
+    """``Name(k=v, k2=v2)`` → (Name, {k: v}); anything else → (the text, {})."""
+    name, _sep, rest = stored.partition("(")
+    params: dict[str, str] = {}
+    if rest.endswith(")"):
+        for part in rest[:-1].split(", "):
+            key, eq, value = part.partition("=")
+            if eq:
+                params[key.strip()] = value.strip()
+    return name.strip(), params
+
+
+def outbox_reason(stored: object) -> str:
+    """A stored outbox reason as a short translated phrase; never an exception name."""
+    text = str(stored or "").strip()
+    if not text:
+        return ""
+    if text in _OUTBOX_REASONS:
+        return _(_OUTBOX_REASONS[text])
+    if text.startswith("refused by the server"):
+        code = text.partition("(")[2].rstrip(")")
+        return _("refused by the server ({code})").format(code=code) if code \
+            else _("refused by the server")
+    name, params = _parse_reason(text)
+    if name == "ServerUnreachable":
+        why = params.get("reason", "")
+        if why.startswith("HTTP "):
+            return _("the server had a problem ({status})").format(status=why)
+        return _(_LINK_WORDS.get(why, N_("the server could not be reached")))
+    if name == "ServerRefused":
+        return _("refused by the server ({status})").format(status=params.get("status", "?"))
+    if name in _OUTBOX_REASONS:
+        return _(_OUTBOX_REASONS[name])
+    if name == "InvalidInput":
+        return _("refused: {reason}").format(reason=reason_text(params.get("reason")))
+    if name in ("NotFound", "AttachmentDamaged", "UnreadableFile"):
+        return _("its file is missing or damaged on this computer")
+    return _("it could not be prepared for sending")
+
+
 def user_message(exc: BaseException) -> str:
     """One translated line for ``exc``; unknown errors get a calm generic line."""
     params = getattr(exc, "params", {}) or {}

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.i18n import _, format_number, ngettext
+from fieldapp.i18n import _, ngettext
 from fieldapp.messages import user_message
 
 from .models.vault_access import SaveResult, VaultAccess
+from .sizes import size_text
 
 try:
     from fieldapp import attachments as core_attachments
@@ -45,12 +46,6 @@ def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-
-
-def size_text(size: int) -> str:
-    if size >= 1 << 20:
-        return _("{n} MB").format(n=format_number(round(size / (1 << 20), 1)))
-    return _("{n} KB").format(n=format_number(max(1, round(size / 1024))))
 
 
 class PendingFiles(QWidget):
