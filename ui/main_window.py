@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -55,7 +55,7 @@ PAGES: tuple[tuple[str, str], ...] = (
 PAGE_ICONS: dict[str, str] = {"incidents": "incidents", "testimonies": "testimonies",
                               "people": "people", "outbox": "outbox", "audit": "audit",
                               "settings": "settings"}
-SIDEBAR_STYLE = ("QListWidget#sidebar { border: none; background: #f1f5f9; }"
+SIDEBAR_STYLE = ("QListWidget#sidebar { border: none; background: #f1f5f9; outline: 0; }"
                  "QListWidget#sidebar::item { padding: 6px 8px; border-radius: 4px; "
                  "color: #1e293b; }"
                  "QListWidget#sidebar::item:selected { background: #dbe7f5; color: #0f172a; "
@@ -181,9 +181,9 @@ class MainWindow(QMainWindow):
             return
         key = PAGES[row][0]
         if key == "settings":
-            self.sidebar.blockSignals(True)
-            self.sidebar.setCurrentRow(self.stack.currentIndex())
-            self.sidebar.blockSignals(False)
+            # Settings is a dialog, not a page: the highlight goes back to the page shown,
+            # once the click that chose Settings has finished selecting it.
+            QTimer.singleShot(0, self._highlight_current_page)
             if self.controller is not None:
                 self.controller.open_settings()
             return
@@ -193,6 +193,12 @@ class MainWindow(QMainWindow):
             page.ensure_loaded()
         elif isinstance(page, SyncPanel | AuditLogPage):
             page.refresh()
+
+    def _highlight_current_page(self) -> None:
+        row = self.stack.currentIndex()
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.sidebar.blockSignals(False)
 
     def focus_search(self) -> None:
         page = self.current_page()
@@ -350,6 +356,8 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.outbox.syncing:
+            self.outbox.cancel()  # stops at the next safe point; nothing sent is lost
         for editor in list(self.editors):
             editor.flush()
         if self._listening_i18n:

@@ -26,6 +26,7 @@ from fieldapp.i18n import _, ngettext
 from fieldapp.messages import user_message
 
 from .controller import AUTOLOCK_CHOICES, AppController
+from .keys import keys_text
 from .panic import PANIC_SHORTCUT
 from .passphrase import NewPassphrase
 from .window_size import fit
@@ -69,8 +70,7 @@ class SettingsDialog(QDialog):
         self.autolock_label = QLabel()
         self.autolock_label.setBuddy(self.autolock)
         self.shortcut_label = QLabel()
-        self.shortcut = QLabel(PANIC_SHORTCUT.toString(
-            PANIC_SHORTCUT.SequenceFormat.NativeText))
+        self.shortcut = QLabel()
         form.addRow(self.language_label, self.language)
         form.addRow(self.autolock_label, self.autolock)
         form.addRow(self.shortcut_label, self.shortcut)
@@ -137,6 +137,7 @@ class SettingsDialog(QDialog):
         self.language_label.setText(_("&Language:"))
         self.autolock_label.setText(_("&Lock after:"))
         self.shortcut_label.setText(_("Panic shortcut (lock at once):"))
+        self.shortcut.setText(keys_text(PANIC_SHORTCUT))  # "Ctrl+Maj+L" in French only
         self._fill_autolock()
         self.change_title.setText(_("Change the passphrase"))
         self.change_button.setText(_("&Change the passphrase"))

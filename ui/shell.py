@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLibraryInfo, QObject, Qt, QTranslator
+from PySide6.QtCore import QObject, Qt, QTranslator
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -29,6 +29,7 @@ from .controller import AppController
 from .crash_log import log_exception
 from .ops import Ops
 from .panic import PANIC_SHORTCUT, PanicDialog
+from .qt_catalog import qt_translators
 from .window_size import WindowSizes
 
 # Beside the profile folder: the language and window sizes, nothing about the records.
@@ -102,7 +103,8 @@ class Shell(QObject):
         self.panic_dialog: PanicDialog | None = None
         self.is_demo = False
         self.demo_server: Any = None
-        self._qt_translator: QTranslator | None = None
+        self._qt_translator: QTranslator | None = None  # Qt's own catalog, when loaded
+        self._qt_translators: list[QTranslator] = []
         self._autolock_override_ms: int | None = None
         self.controller.window_sizes = WindowSizes(self._preferences().get("windows"))
         i18n.on_language_change(self._language_changed)
@@ -211,15 +213,20 @@ class Shell(QObject):
         app = QApplication.instance()
         if app is None:
             return
-        if self._qt_translator is not None:
-            app.removeTranslator(self._qt_translator)
-            self._qt_translator = None
-        if lang in ("fr",):
-            translator = QTranslator(self)
-            folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            if translator.load(f"qtbase_{lang}", folder):
-                app.installTranslator(translator)
-                self._qt_translator = translator
+        self._remove_qt_translation()
+        for translator in qt_translators(lang, self):
+            app.installTranslator(translator)
+            self._qt_translators.append(translator)
+        self._qt_translator = self._qt_translators[-1] if self._qt_translators else None
+
+    def _remove_qt_translation(self) -> None:
+        app = QApplication.instance()
+        for translator in self._qt_translators:
+            if app is not None:
+                app.removeTranslator(translator)
+            translator.deleteLater()
+        self._qt_translators = []
+        self._qt_translator = None
 
     @property
     def preferences_path(self) -> Path:
@@ -357,7 +364,4 @@ class Shell(QObject):
             vault.close()
         if self.is_demo:
             self._forget_demo()
-        app = QApplication.instance()
-        if app is not None and self._qt_translator is not None:
-            app.removeTranslator(self._qt_translator)
-            self._qt_translator = None
+        self._remove_qt_translation()

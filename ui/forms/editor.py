@@ -133,7 +133,7 @@ class RecordEditor(QDialog):
         self.pending = PendingFiles(self)
         self.build()
         self.add_widget_row("attachments", self.pending,
-                            lambda: _("Photos, recordings and documents"))
+                            lambda: _("Photos, recordings and documents:"))
         self.pending.changed.connect(self.mark_dirty)
         self.setAcceptDrops(True)
         if record is not None:

@@ -375,11 +375,14 @@ class IdentitySection(QGroupBox):
         self.notice.setText(_("Only coordinators can read this section. Translators and "
                               "other monitors see the witness code, never these details. "
                               "Leave it empty if the witness prefers."))
-        shortcuts = {"name": _("Real &name"), "phone": _("&Phone"),
-                     "home": _("Exact &home"), "contact": _("Other &contact"),
-                     "notes": _("Identity n&otes")}
+        shortcuts = {"name": _("Real &name:"), "phone": _("&Phone:"),
+                     "home": _("Exact &home:"), "contact": _("Other &contact:"),
+                     "notes": _("Identity n&otes:")}
         for name, label in self.labels.items():
             label.setText(shortcuts[name])
+            # never clipped, whatever the language (the styled frame measured them short)
+            plain = shortcuts[name].replace("&", "")
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(plain) + 6)
             self.edits[name].setAccessibleName(field_label(name))
 
     def focus_part(self, name: str) -> None:

@@ -37,12 +37,15 @@ def place_label(entry: Mapping[str, Any]) -> str:
     if kind == "region":
         return _("{name} — region").format(name=name)
     if kind == "cercle":
-        return _("{name} — cercle ({region})").format(name=name, region=region) if region \
-            else _("{name} — cercle").format(name=name)
+        return _("{name} — cercle ({region} region)").format(name=name, region=region) \
+            if region else _("{name} — cercle").format(name=name)
     if kind == "town":
-        where = ", ".join(p for p in (cercle, region) if p)
-        return _("{name} — town ({where})").format(name=name, where=where) if where \
-            else _("{name} — town").format(name=name)
+        if cercle and region:
+            return _("{name} — town (cercle of {cercle}, {region} region)").format(
+                name=name, cercle=cercle, region=region)
+        if region:
+            return _("{name} — town ({region} region)").format(name=name, region=region)
+        return _("{name} — town").format(name=name)
     where = ", ".join(p for p in (cercle, region) if p)
     return _("{name} — typed before ({where})").format(name=name, where=where) if where \
         else _("{name} — typed before").format(name=name)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,9 +33,11 @@ from fieldapp.profile import Vault
 from sync import client as sync_client
 from sync.transport import Settings
 
+from ..icons import icon
 from ..models.outbox import OutboxModel
 from ..models.vault_access import VaultAccess
 from ..sizes import size_text
+from .empty_state import EmptyState, fit_columns
 from .flow_layout import FlowLayout
 
 ESCALATE_AFTER = 3
@@ -131,7 +134,7 @@ class SyncPanel(QWidget):
         self.last_sync = QLabel(self)
         layout.addWidget(self.joined_label)
         layout.addWidget(self.last_sync)
-        self.sync_button = QPushButton(self)
+        self.sync_button = QPushButton(icon("sync"), "", self)
         self.cancel_button = QPushButton(self)
         self.cancel_button.hide()
         self.progress = QProgressBar(self)
@@ -139,7 +142,8 @@ class SyncPanel(QWidget):
         actions = QHBoxLayout()
         for widget in (self.sync_button, self.cancel_button):
             actions.addWidget(widget)
-        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.progress, 3)
+        actions.addStretch(1)  # the button keeps its size when the bar is hidden
         layout.addLayout(actions)
         self.text_only = QCheckBox(self)
         self.budget_label = QLabel(self)
@@ -170,7 +174,11 @@ class SyncPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setTabKeyNavigation(False)
-        layout.addWidget(self.table, 1)
+        self.empty = EmptyState("outbox", self)
+        self.table_stack = QStackedWidget(self)
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty)
+        layout.addWidget(self.table_stack, 1)
         self.sync_button.clicked.connect(self.sync_now)
         self.cancel_button.clicked.connect(self.cancel)
         self.model.reloaded.connect(self._update_count)
@@ -209,6 +217,12 @@ class SyncPanel(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
+        self.empty.set_text(_("No records on this device yet. Each record you save shows "
+                              "here until the server has all of it."))
+        self.table_stack.setCurrentWidget(self.table if total or not self._loaded
+                                          else self.empty)
+        if total:
+            fit_columns(self.table, self.table.horizontalHeader(), wide=1)
         waiting = 0 if self.access.closed else \
             len(outbox.unsent_records(self.access.reader_vault.conn))
         self.count_label.setText(_("{records}; {waiting}.").format(

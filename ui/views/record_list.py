@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,12 +24,15 @@ from fieldapp.i18n import N_, _, current_language, format_number, ngettext
 
 from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
+from ..keys import keys_text
 from ..models.records import ID_ROLE, RecordTableModel
 from ..models.vault_access import VaultAccess
+from .empty_state import EmptyState, fit_columns
 from .flow_layout import FlowLayout
 from .record_view import RecordView
 
 SEARCH_DELAY_MS = 250
+PAGE_ICONS = {"incident": "incidents", "testimony": "testimonies", "person": "people"}
 NO_DATE = QDate(1960, 1, 1)
 
 
@@ -138,7 +142,12 @@ class RecordListPage(QWidget):
         layout.addWidget(self.count_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.table = QTableView(self.splitter)
+        # The table, or what to do next when there is nothing to list.
+        self.table_stack = QStackedWidget(self.splitter)
+        self.table = QTableView(self.table_stack)
+        self.empty = EmptyState(PAGE_ICONS.get(kind, "empty"), self.table_stack)
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -153,9 +162,6 @@ class RecordListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in enumerate((40, 18, 14, 26, 12)):
-            header.resizeSection(column, char * chars)
         if not has_events:
             for column in (1, 2, 3):
                 self.table.setColumnHidden(column, True)
@@ -240,7 +246,31 @@ class RecordListPage(QWidget):
 
     def _reloaded(self) -> None:
         self._update_count()
+        self._update_empty()
+        fit_columns(self.table, self.table.horizontalHeader())
         self.results_shown.emit()
+
+    def _filtering(self) -> bool:
+        return bool(self.model.query) or any(self.filters().values())
+
+    def _update_empty(self) -> None:
+        """An empty list says what to do next (or that the search found nothing)."""
+        if self.model.total or not getattr(self, "_loaded", False):
+            self.table_stack.setCurrentWidget(self.table)
+            return
+        if self._filtering():
+            text = _("Nothing matches these words or filters. Clear the search box or the "
+                     "filters to see every record.")
+        elif self.kind == "incident":
+            text = _("No incidents yet — New incident ({keys})").format(
+                keys=keys_text("Ctrl+N"))
+        elif self.kind == "testimony":
+            text = _("No testimonies yet — New testimony ({keys})").format(
+                keys=keys_text("Ctrl+Shift+N"))
+        else:
+            text = _("No people yet — New person, or add them from a testimony.")
+        self.empty.set_text(text)
+        self.table_stack.setCurrentWidget(self.empty)
 
     def _update_count(self) -> None:
         total = self.model.total
@@ -288,3 +318,4 @@ class RecordListPage(QWidget):
         self.model.retranslate()
         self.view.retranslate()
         self._update_count()
+        self._update_empty()
