@@ -17,14 +17,19 @@ import pytest
 
 from fieldapp import i18n, messages
 from fieldapp.errors import UnreadableFile
-from fieldapp.tools import catalog, french
+from fieldapp.tools import catalog
 from tests.conftest import ROOT, run_cli
 
 NNBSP = "\u202f"
 
 
 def test_the_catalog_follows_the_french_rules() -> None:
-    assert catalog.problems() == []
+    problems = catalog.problems()
+    assert problems == []
+    from fieldapp.tools import french  # the rules the check applies
+
+    fr = catalog.po_path("fr").read_text(encoding="utf-8")
+    assert fr.count(french.NNBSP) > 150
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -40,6 +45,8 @@ def test_the_catalog_follows_the_french_rules() -> None:
     ("the file is not here", "English left"),
 ])
 def test_the_checker_names_what_breaks_a_rule(text: str, problem: str) -> None:
+    from fieldapp.tools import french
+
     found = french.typography_problems(text) + french.wording_problems("x", text)
     assert any(problem in line for line in found), (text, found)
 
@@ -51,15 +58,21 @@ def test_the_checker_names_what_breaks_a_rule(text: str, problem: str) -> None:
     f"(par défaut{NNBSP}: 20)",
 ])
 def test_the_checker_lets_good_french_through(text: str) -> None:
+    from fieldapp.tools import french
+
     assert french.typography_problems(text) + french.wording_problems("x", text) == []
 
 
 def test_a_record_is_a_fiche() -> None:
+    from fieldapp.tools import french
+
     assert french.wording_problems("{n} records", "3 enregistrements")
     assert not french.wording_problems("Photos, recordings", "Photos, enregistrements")
 
 
 def test_fix_puts_the_spaces_right() -> None:
+    from fieldapp.tools import french
+
     fixed = french.fix_typography("Clé : « x » ; ok ? voir https://a.b à 14:05")
     assert fixed == (f"Clé{NNBSP}: «{NNBSP}x{NNBSP}»{NNBSP}; ok{NNBSP}? voir https://a.b "
                      "à 14:05")
