@@ -7,6 +7,8 @@ user typed). The CLI and the desktop app both call `user_message`.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +61,86 @@ REASONS: dict[str, str] = {
     "not writable": N_("the folder cannot be written to"),
     "after the end date": N_("the start date is after the end date"),
     "SHA-256 expected": N_("64 hexadecimal characters (a SHA-256) are expected"),
+    # attachments and bundles (AttachmentDamaged, BundleRejected)
+    "checksum": N_("its content does not match its checksum"),
+    "header": N_("its header is damaged"),
+    "missing": N_("the file is missing"),
+    "damaged": N_("the file is damaged"),
+    "another project": N_("it belongs to another project"),
+    "not a fieldapp bundle": N_("it is not a fieldapp bundle"),
+    "signature": N_("its signature does not verify"),
+    "unknown sender": N_("its sender is not a device of this project"),
+    # invites (BadInvite)
+    "coordinators": N_("its list of coordinators is not valid"),
+    "not JSON": N_("it is not a JSON file"),
+    "not a fieldapp invite": N_("it is not a fieldapp invite"),
+    "server answer does not match the invite": N_("the server's answer does not match the "
+                                                  "invite"),
+    "token": N_("its token is not valid"),
+    # items received (ItemRejected, quarantine)
+    "attachment of an unknown record": N_("an attachment of a record this device does not "
+                                          "have"),
+    "bad blob_sha256": N_("its file checksum is malformed"),
+    "bad kind": N_("its kind of record is not valid"),
+    "bad note": N_("its note is not valid"),
+    "bad parent": N_("the version it follows is not valid"),
+    "bad status": N_("its status is not valid"),
+    "bad target_lang": N_("its target language is not valid"),
+    "header does not match the content": N_("its header does not match its content"),
+    "kind differs from the record's": N_("its kind differs from the record's"),
+    "payload is not JSON": N_("its content is not JSON"),
+    "unknown item type": N_("an unknown kind of item"),
+    "version hash does not match its content": N_("its version hash does not match its "
+                                                  "content"),
+    # the link (ServerUnreachable)
+    "broken changes feed": N_("the list of changes from the server is broken"),
+    "demo server did not start": N_("the demo server did not start"),
+    # the audit log (AuditChainBroken)
+    "gap": N_("an entry is missing"),
+    "link": N_("an entry does not follow the one before"),
+    "hash": N_("an entry was changed"),
 }
+
+# Operating-system errors: the C library says them in English ("No such file or
+# directory"); these are said in the user's language instead.
+OS_ERRORS: dict[int, str] = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EEXIST: N_("it already exists"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.EBUSY: N_("it is in use"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
+    errno.EIO: N_("the disk could not be read or written"),
+    errno.EMFILE: N_("too many files are open"),
+    errno.ENOTEMPTY: N_("the folder is not empty"),
+    errno.EXDEV: N_("it cannot be moved to another disk"),
+    errno.EINVAL: N_("invalid argument"),
+    errno.ETIMEDOUT: N_("the connection timed out"),
+    errno.ECONNREFUSED: N_("the connection was refused"),
+    errno.ECONNRESET: N_("the connection was cut"),
+    errno.EADDRINUSE: N_("the address is already in use"),
+    errno.ENETUNREACH: N_("the network cannot be reached"),
+    errno.EHOSTUNREACH: N_("the computer cannot be reached"),
+}
+_STRERROR: dict[str, int] = {os.strerror(code): code for code in OS_ERRORS}
+
+
+def os_error_text(error: OSError | int | str | None) -> str:
+    """An operating-system error in the user's language, from the exception, its errno,
+    or the English text the C library gave."""
+    code = error.errno if isinstance(error, OSError) else error
+    if isinstance(code, str):
+        code = _STRERROR.get(code)
+    if isinstance(code, int) and code in OS_ERRORS:
+        return _(OS_ERRORS[code])
+    if isinstance(code, int):
+        return _("system error number {code}").format(code=code)
+    return _("a system error")
 
 
 # A device's role in a project (fieldapp.membership.ROLES), as shown inside sentences.
@@ -81,8 +162,14 @@ def role_label(role: object) -> str:
 
 
 def reason_text(reason: object) -> str:
+    """A reason carried by an error, in the user's language (an operating-system error
+    text too); an unknown one is shown as it is."""
     text = str(reason)
-    return _(REASONS[text]) if text in REASONS else text
+    if text in REASONS:
+        return _(REASONS[text])
+    if text in _STRERROR:
+        return os_error_text(text)
+    return text
 
 
 def _p(params: dict[str, Any], key: str) -> str:
@@ -174,22 +261,22 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "ReportFailed": lambda p: _("The report could not be drawn ({reason}); nothing was "
                                 "written.").format(reason=_p(p, "reason")),
     "AuditChainBroken": lambda p: _("The audit log is broken at entry {position} ({reason}).")
-    .format(position=_p(p, "position"), reason=_p(p, "reason")),
+    .format(position=_p(p, "position"), reason=reason_text(p.get("reason"))),
     # sync (errors of fieldapp.errors and sync.errors)
     "NotJoined": lambda p: _("This profile is not part of a project yet: use “fieldapp "
                              "project create” or “fieldapp join”."),
     "RoleRequired": lambda p: _("Only a {role} can do this; this device is a {current}.")
     .format(role=role_label(_p(p, "role")), current=role_label(_p(p, "current"))),
     "ItemRejected": lambda p: _("An item received was refused and put aside ({reason}).")
-    .format(reason=_p(p, "reason")),
+    .format(reason=reason_text(p.get("reason"))),
     "UnknownTranslator": lambda p: _("No enrolled translator is called “{pseudonym}”: "
                                      "sync first, or check the name with “fieldapp devices”.")
     .format(pseudonym=_p(p, "pseudonym")),
     "ServerUnreachable": lambda p: _("The server could not be reached ({reason}); nothing "
                                      "was lost, try again later.").format(
-                                         reason=_p(p, "reason")),
-    "ServerRefused": lambda p: _("The server refused the request ({status} {code}).")
-    .format(status=_p(p, "status"), code=_p(p, "code")),
+                                         reason=link_reason(p.get("reason"))),
+    "ServerRefused": lambda p: _("The server refused the request (HTTP {status}).")
+    .format(status=_p(p, "status")),
     "DeviceRevoked": lambda p: _("This device was revoked by a coordinator: it can no "
                                  "longer sync. Your records stay on this computer."),
     "InviteRefused": lambda p: {
@@ -197,7 +284,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     }.get(_p(p, "reason"), _("This invite is not valid or was already used: ask the "
                              "coordinator for a new one.")),
     "BadInvite": lambda p: _("This is not a valid invite file ({reason}).").format(
-        reason=_p(p, "reason")),
+        reason=reason_text(p.get("reason"))),
     "AlreadyJoined": lambda p: _("This profile already belongs to project {project}.")
     .format(project=_p(p, "project")),
     "FingerprintMismatch": lambda p: _("The fingerprint does not match device {device}: it "
@@ -236,7 +323,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                     "http://."),
     "SyncCancelled": lambda p: _("Sync cancelled; what the server confirmed stays sent."),
     "BundleRejected": lambda p: _("This bundle file was refused ({reason}).").format(
-        reason=_p(p, "reason")),
+        reason=reason_text(p.get("reason"))),
     # envelopes (fieldapp.crypto.envelope) and the server (sync.server)
     "EnvelopeTampered": lambda p: _("A received item was altered or is malformed; it was "
                                     "refused and nothing of it was applied."),
@@ -248,15 +335,91 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                 "not arrived. Sync again."),
     "NotARecipient": lambda p: _("A received item is not addressed to this device."),
     "EnvelopeError": lambda p: _("A received item was refused ({reason}).").format(
-        reason=_p(p, "reason")),
+        reason=reason_text(p.get("reason"))),
     "ServerStartFailed": lambda p: {
         "database": _("The server could not open its database: check the --database URL "
                       "and that the database is running."),
         "certificate": _("The server cannot use its TLS certificate: check --tls-cert and "
                          "--tls-key (PEM, matching, key unencrypted), or the tls-*.pem files "
                          "in its data folder."),
+        "port in use": _("Port {port} is already in use on {host}: stop the program using "
+                         "it, or choose another port with --port.").format(
+                             port=_p(p, "port"), host=_p(p, "host")),
+        "address": _("The server cannot listen on {host}, port {port}: check --host and "
+                     "--port.").format(host=_p(p, "host"), port=_p(p, "port")),
     }.get(_p(p, "reason"), _("The server cannot write to its data folder.")),
 }
+
+
+# Why an item is still in the outbox, in the user's words (reasons are stored as short
+# codes: "ServerUnreachable(reason=ConnectError)", "data budget reached"…).
+_LINK_WORDS: dict[str, str] = {
+    "ConnectError": N_("the server could not be reached"),
+    "ConnectTimeout": N_("the server could not be reached"),
+    "ReadTimeout": N_("the connection was too slow and gave up"),
+    "WriteTimeout": N_("the connection was too slow and gave up"),
+    "PoolTimeout": N_("the connection was too slow and gave up"),
+    "RemoteProtocolError": N_("the connection was cut"),
+    "ReadError": N_("the connection was cut"),
+    "WriteError": N_("the connection was cut"),
+    "ProxyError": N_("the proxy could not reach the server"),
+}
+_OUTBOX_REASONS: dict[str, str] = {
+    "data budget reached": N_("waits for the next sync: the data budget was reached"),
+    "description not sent yet": N_("waits until its description is sent"),
+    "no answer for this item": N_("the server did not answer for it"),
+    "receipt signature does not verify": N_("the server's receipt could not be checked"),
+    "TLSPinMismatch": N_("the server's certificate is not the one in the invite"),
+    "DeviceRevoked": N_("this device was revoked"),
+}
+
+
+def link_reason(reason: object) -> str:
+    """Why the server could not be reached, in words ("the connection was cut"), never
+    the name of the exception the network library raised."""
+    why = str(reason or "")
+    if why.startswith("HTTP "):
+        return _("the server had a problem ({status})").format(status=why)
+    if why in REASONS:
+        return _(REASONS[why])
+    return _(_LINK_WORDS.get(why, N_("the server could not be reached")))
+
+
+def _parse_reason(stored: str) -> tuple[str, dict[str, str]]:
+    """``Name(k=v, k2=v2)`` → (Name, {k: v}); anything else → (the text, {})."""
+    name, _sep, rest = stored.partition("(")
+    params: dict[str, str] = {}
+    if rest.endswith(")"):
+        for part in rest[:-1].split(", "):
+            key, eq, value = part.partition("=")
+            if eq:
+                params[key.strip()] = value.strip()
+    return name.strip(), params
+
+
+def outbox_reason(stored: object) -> str:
+    """A stored outbox reason as a short translated phrase; never an exception name."""
+    text = str(stored or "").strip()
+    if not text:
+        return ""
+    if text in _OUTBOX_REASONS:
+        return _(_OUTBOX_REASONS[text])
+    if text.startswith("refused by the server"):
+        code = text.partition("(")[2].rstrip(")")
+        return _("refused by the server ({code})").format(code=code) if code \
+            else _("refused by the server")
+    name, params = _parse_reason(text)
+    if name == "ServerUnreachable":
+        return link_reason(params.get("reason", ""))
+    if name == "ServerRefused":
+        return _("refused by the server ({status})").format(status=params.get("status", "?"))
+    if name in _OUTBOX_REASONS:
+        return _(_OUTBOX_REASONS[name])
+    if name == "InvalidInput":
+        return _("refused: {reason}").format(reason=reason_text(params.get("reason")))
+    if name in ("NotFound", "AttachmentDamaged", "UnreadableFile"):
+        return _("its file is missing or damaged on this computer")
+    return _("it could not be prepared for sending")
 
 
 def user_message(exc: BaseException) -> str:
@@ -271,7 +434,7 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return _("Not enough memory for this operation.")
     if isinstance(exc, OSError):
-        return _("System error: {reason}.").format(reason=exc.strerror or type(exc).__name__)
+        return _("System error: {reason}.").format(reason=os_error_text(exc))
     return _("Unexpected error ({kind}); nothing was lost.").format(kind=type(exc).__name__)
 
 

@@ -183,6 +183,83 @@ def mark_failed(conn: Connection, outbox_id: int, reason: str, *, final: bool = 
                      (reason[:300], int(final), outbox_id))
 
 
+# Reasons that say the link, not the record, is the problem: the item simply waits.
+LINK_REASONS = ("ServerUnreachable", "data budget reached", "description not sent yet",
+                "no answer for this item")
+
+
+def _is_link_reason(reason: str | None) -> bool:
+    return bool(reason) and str(reason).startswith(LINK_REASONS)
+
+
+def record_progress(conn: Connection, record_id: str) -> dict[str, Any]:
+    """How far a record got, in the user's terms: its text (versions, its identity
+    section, attachment descriptions) and its files, counting what is not even queued
+    yet (an edit or a photo added since the last sync).
+
+    ``state``: ``sent`` (text and every file confirmed by the server), ``partial`` (text
+    sent, files waiting), ``waiting``, ``refused`` (the server or a check refused an
+    item: see ``reasons``) or ``received`` (written on another device: nothing to send).
+    ``files_waiting`` lists (attachment kind, size in bytes) of the files not sent."""
+    owned = "(o.record_id = :r OR o.record_id IN (SELECT id FROM record WHERE owner = :r))"
+    rows = conn.execute(
+        "SELECT o.kind, o.state, o.reason, a.kind, a.stored_size FROM outbox o "  # noqa: S608
+        "LEFT JOIN attachment a ON o.kind = 'media' AND a.id = o.ref "
+        f"WHERE {owned} ORDER BY o.id", {"r": record_id}).fetchall()
+    text_sent = text_total = 0
+    files_waiting: list[tuple[str, int]] = []
+    reasons: list[str] = []
+    for kind, state, reason, att_kind, size in rows:
+        if kind == "media":
+            if state != "sent":
+                files_waiting.append((att_kind or "document", int(size or 0)))
+        else:
+            text_total += 1
+            text_sent += state == "sent"
+        if state != "sent" and reason:
+            reasons.append(str(reason))
+    text_total += conn.execute(
+        "SELECT count(*) FROM version v WHERE (v.record_id = :r OR v.record_id IN "
+        "(SELECT id FROM record WHERE owner = :r)) AND v.origin = 'local' AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.kind = 'version' AND o.ref = v.hash)",
+        {"r": record_id}).fetchone()[0]
+    for att_kind, size in conn.execute(
+            "SELECT a.kind, a.stored_size FROM attachment a WHERE a.record_id = ? AND "
+            "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'attachment' AND "
+            "o.ref = a.id) AND NOT EXISTS (SELECT 1 FROM incoming_attachment i WHERE "
+            "i.id = a.id)", (record_id,)):
+        text_total += 1  # its description goes with the text
+        files_waiting.append((att_kind, int(size or 0)))
+    if not text_total and not files_waiting:
+        state = "received" if conn.execute(
+            "SELECT 1 FROM version WHERE record_id = ? AND origin != 'local' LIMIT 1",
+            (record_id,)).fetchone() else "waiting"
+    elif any(not _is_link_reason(r) for r in reasons):
+        state = "refused"
+    elif text_sent == text_total and not files_waiting:
+        state = "sent"
+    elif text_sent == text_total:
+        state = "partial"
+    else:
+        state = "waiting"
+    return {"state": state, "text_sent": text_sent, "text_total": text_total,
+            "files_waiting": files_waiting, "reasons": reasons}
+
+
+def unsent_records(conn: Connection) -> set[str]:
+    """Records (never their identity sections: the record that owns them) with anything
+    not yet confirmed by the server, queued or not."""
+    found = conn.execute(
+        "SELECT DISTINCT coalesce(r.owner, r.id) FROM record r WHERE r.id IN ("
+        "SELECT record_id FROM outbox WHERE state != 'sent' AND record_id IS NOT NULL "
+        "UNION SELECT v.record_id FROM version v WHERE v.origin = 'local' AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.kind = 'version' AND o.ref = v.hash) "
+        "UNION SELECT a.record_id FROM attachment a WHERE NOT EXISTS (SELECT 1 FROM outbox "
+        "o WHERE o.kind = 'attachment' AND o.ref = a.id) AND NOT EXISTS (SELECT 1 FROM "
+        "incoming_attachment i WHERE i.id = a.id))").fetchall()
+    return {row[0] for row in found}
+
+
 def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
     """What `fieldapp status ID` says: the record's outbox items and its latest review."""
     items = [dict(zip(("kind", "ref", "state", "reason", "attempts", "receipt", "sent_at"),
@@ -193,8 +270,11 @@ def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
     for item in items:
         item["receipt"] = json.loads(item["receipt"]) if item["receipt"] else None
     states = {i["state"] for i in items}
+    progress = record_progress(conn, record_id)
     overall = ("failed" if "failed" in states else "pending" if "pending" in states
                else "sent" if items else "local")
+    if overall == "sent" and progress["state"] != "sent":
+        overall = "pending"  # an edit or a file added since: not all of it is sent
     review = conn.execute(
         "SELECT status, note, confidence, duplicate_of, reviewer, created_at FROM review "
         "WHERE record_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -204,7 +284,8 @@ def record_state(conn: Connection, record_id: str) -> dict[str, Any]:
                  for r in conn.execute("SELECT parent, version_a, version_b, author_a, "
                                        "author_b FROM conflict WHERE record_id = ?",
                                        (record_id,))]
-    return {"record_id": record_id, "state": overall, "items": items, "conflicts": conflicts,
+    return {"record_id": record_id, "state": overall, "progress": progress,
+            "items": items, "conflicts": conflicts,
             "review": dict(zip(("status", "note", "confidence", "duplicate_of", "reviewer",
                                 "created_at"), review, strict=True)) if review else None}
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fieldapp import incoming, outbox, reviews, translations
-from fieldapp.cli.context import Context, UsageError
+from fieldapp.cli.context import Context, UsageError, whole_number
 from fieldapp.errors import InvalidInput
 from fieldapp.fsutil import read_input
 from fieldapp.i18n import _, ngettext
 from fieldapp.membership import approval, is_joined, membership, require_role
-from fieldapp.messages import role_label
+from fieldapp.messages import outbox_reason, role_label
 
 if TYPE_CHECKING:
     from .transport import Settings
@@ -25,8 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("project", help=_("create a sync project (coordinator)"))
     psub = p.add_subparsers(dest="project_command", metavar=_("ACTION"), required=True)
     c = psub.add_parser("create", help=_("create the project keys here and register them"))
-    c.add_argument("--server", required=True, metavar="URL")
-    c.add_argument("--name", required=True, metavar=_("NAME"))
+    c.add_argument("--server", required=True, metavar="URL",
+                   help=_("the server's address (https://…)"))
+    c.add_argument("--name", required=True, metavar=_("NAME"), help=_("the project's name"))
     token = c.add_mutually_exclusive_group(required=True)
     token.add_argument("--bootstrap-token-from", metavar=_("FILE"),
                        help=_("read the server's bootstrap token from FILE (- for standard "
@@ -44,13 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(handler=cmd_project_create)
 
     p = sub.add_parser("invite", help=_("write an invite for a new device (coordinator)"))
-    p.add_argument("--role", required=True, choices=["monitor", "translator", "coordinator"])
-    p.add_argument("--out", required=True, metavar=_("FILE"))
-    p.add_argument("--expires-hours", type=int, default=168, metavar=_("HOURS"))
+    p.add_argument("--role", required=True, choices=["monitor", "translator", "coordinator"],
+                   help=_("the role of the person joining"))
+    p.add_argument("--out", required=True, metavar=_("FILE"),
+                   help=_("where to write the invite"))
+    p.add_argument("--expires-hours", type=whole_number, default=168, metavar=_("HOURS"),
+                   help=_("the invite expires after this many hours (default: 168)"))
     p.set_defaults(handler=cmd_invite)
 
     p = sub.add_parser("join", help=_("join a project with an invite file"))
-    p.add_argument("file", metavar=_("FILE"))
+    p.add_argument("file", metavar=_("FILE"), help=_("the invite file"))
     _add_insecure_http(p)
     p.set_defaults(handler=cmd_join)
 
@@ -58,41 +62,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-only", action="store_true",
                    help=_("send and receive text only (no photos or recordings)"))
     p.add_argument("--proxy", metavar="URL", help=_("e.g. socks5://127.0.0.1:9050 for Tor"))
-    p.add_argument("--budget", type=int, metavar=_("BYTES"),
+    p.add_argument("--budget", type=whole_number, metavar=_("BYTES"),
                    help=_("stop before using more than this many bytes"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     _add_insecure_http(p, kept=False)
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("status", help=_("has a record been sent? what did the review say?"))
-    p.add_argument("id")
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("review", help=_("review a record (coordinator)"))
-    p.add_argument("id")
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
     p.add_argument("--status", required=True,
-                   choices=["verified", "needs-info", "unsubstantiated", "duplicate"])
+                   choices=["verified", "needs-info", "unsubstantiated", "duplicate"],
+                   help=_("the review's verdict"))
     note = p.add_mutually_exclusive_group()
     note.add_argument("--note-from", metavar=_("FILE"),
                       help=_("read the note to the author from FILE (- for standard input; "
                              "preferred: shell history keeps arguments)"))
     note.add_argument("--note", default="", metavar=_("TEXT"),
                       help=_("a short note to the author (prefer --note-from)"))
-    p.add_argument("--confidence", choices=list(reviews.CONFIDENCES))
-    p.add_argument("--duplicate-of", metavar="ID")
+    p.add_argument("--confidence", choices=list(reviews.CONFIDENCES),
+                   help=_("how sure the review is"))
+    p.add_argument("--duplicate-of", metavar=_("ID"),
+                   help=_("the record this one repeats (with --status duplicate)"))
     p.set_defaults(handler=cmd_review)
 
     p = sub.add_parser("assign", help=_("assign a record to a translator (coordinator)"))
-    p.add_argument("id")
-    p.add_argument("--translator", required=True, metavar=_("PSEUDONYM"))
-    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS))
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
+    p.add_argument("--translator", required=True, metavar=_("PSEUDONYM"),
+                   help=_("the translator's pseudonym"))
+    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS),
+                   help=_("the language to translate into"))
     p.set_defaults(handler=cmd_assign)
 
     p = sub.add_parser("translate", help=_("translate a field of an assigned record"))
-    p.add_argument("id")
-    p.add_argument("--field", required=True)
-    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS))
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
+    p.add_argument("--field", required=True, metavar=_("FIELD"),
+                   help=_("the field translated (title, description, text…)"))
+    p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS),
+                   help=_("the language of the translation"))
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--from", dest="source", metavar=_("FILE"),
                         help=_("read the translation from FILE (- for standard input; "
@@ -116,19 +127,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_approve)
 
     p = sub.add_parser("revoke", help=_("revoke a device (coordinator)"))
-    p.add_argument("device_id", metavar="DEVICE_ID")
+    p.add_argument("device_id", metavar=_("DEVICE_ID"),
+                   help=_("the device's id (see “fieldapp devices”)"))
     p.set_defaults(handler=cmd_revoke)
 
     p = sub.add_parser("bundle", help=_("carry the outbox on a USB stick"))
     bsub = p.add_subparsers(dest="bundle_command", metavar=_("ACTION"), required=True)
     e = bsub.add_parser("export", help=_("write the outbox as one encrypted bundle file"))
-    e.add_argument("--out", required=True, metavar=_("FILE"))
+    e.add_argument("--out", required=True, metavar=_("FILE"),
+                   help=_("where to write the bundle"))
     e.set_defaults(handler=cmd_bundle_export)
     i = bsub.add_parser("import", help=_("apply a bundle file (idempotent)"))
-    i.add_argument("file", metavar=_("FILE"))
+    i.add_argument("file", metavar=_("FILE"), help=_("the bundle file"))
     i.set_defaults(handler=cmd_bundle_import)
     u = bsub.add_parser("upload", help=_("send a bundle file to the server (idempotent)"))
-    u.add_argument("file", metavar=_("FILE"))
+    u.add_argument("file", metavar=_("FILE"), help=_("the bundle file"))
     _add_insecure_http(u, kept=False)
     u.set_defaults(handler=cmd_bundle_upload)
 
@@ -267,7 +280,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         if not report.complete:
             ctx.err(_("Not everything was sent: {pending} pending, {failed} failed ({reasons}).")
                     .format(pending=report.pending, failed=report.failed,
-                            reasons="; ".join(report.reasons) or "—"))
+                            reasons="; ".join(sorted({outbox_reason(r)
+                                                      for r in report.reasons})) or "—"))
     return 0 if report.complete else 1
 
 
@@ -289,7 +303,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if item["receipt"]:
             line += "  " + _("receipt #{seq}").format(seq=item["receipt"].get("seq"))
         if item["state"] != "sent" and item["reason"]:
-            line += "  " + item["reason"]
+            line += "  " + outbox_reason(item["reason"])
         ctx.out(line)
     review = state["review"]
     if review:

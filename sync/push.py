@@ -54,6 +54,12 @@ class Push(SyncSession):
                 size += len(block)
         return {"blob_sha256": digest.hexdigest(), "blob_size": size}
 
+    def _sealed_size(self, att_id: str) -> int:
+        try:
+            return attachments.sealed_file(self.vault, att_id).path.stat().st_size
+        except (FieldappError, OSError):
+            return 0
+
     def push(self) -> None:
         """Send every pending text item (then media unless text-only)."""
         outbox.enqueue_unsent(self.conn)
@@ -70,17 +76,20 @@ class Push(SyncSession):
                 outbox.mark_failed(self.conn, oid, reason_of(exc), final=True)
                 continue
             items.append((oid, sealed, epoch_id))
-        total = len(items) + len(media)
-        done = self._push_text(items, total)
+        self._push_text(items, len(items))
+        # Files: progress in bytes of them all, moving only when the server confirms bytes
+        # (a file that fails adds nothing: no 100 % while nothing moved).
+        sizes = {ref: self._sealed_size(ref) for _o, _k, ref, _s in media}
+        self.media_done, self.media_total = 0, sum(sizes.values())
         for oid, _kind, ref, size in media:
             self.transport.check_cancel()
             if self._over_budget(size):
                 outbox.mark_failed(self.conn, oid, "data budget reached")
                 self.report.reasons.append("data budget reached")
                 continue
-            self._upload_media(oid, ref)
-            done += 1
-            self._progress(done, total, "media")
+            if self._upload_media(oid, ref):
+                self.media_done += sizes[ref]
+                self._progress(self.media_done, self.media_total, "upload")
 
     def _push_text(self, items: list[tuple[int, bytes, str]], total: int) -> int:
         """Send sealed items in batches; a batch that does not get through is split

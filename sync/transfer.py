@@ -26,24 +26,30 @@ from .transport import GiveUp
 class AttachmentTransfer(SyncSession):
     """Uploading and downloading attachment files."""
 
-    def _upload_media(self, oid: int, att_id: str) -> None:
+    # Progress of the files of one push, in bytes: what earlier files of this push
+    # delivered, and the size of them all (0: report each file on its own).
+    media_done = 0
+    media_total = 0
 
+    def _upload_media(self, oid: int, att_id: str) -> bool:
+        """Upload one attachment file; True once the server confirmed every byte."""
         row = self.conn.execute("SELECT epoch_id, state FROM outbox WHERE kind = "
                                 "'attachment' AND ref = ?", (att_id,)).fetchone()
         if row is None or row[1] != "sent" or not row[0]:
             outbox.mark_failed(self.conn, oid, "description not sent yet")
-            return
+            return False
         path = attachments.sealed_file(self.vault, att_id).path
         try:
             receipt = self.upload_file(path, row[0])
         except (ServerUnreachable, ServerRefused, OSError) as exc:
             outbox.mark_failed(self.conn, oid, reason_of(exc), final=True)
-            return
+            return False
         if isinstance(receipt, p.Receipt):
-            self._accept_receipt(oid, receipt)
-        else:  # complete on the server, but its signed receipt was lost with the link
-            outbox.mark_sent(self.conn, oid, receipt, self.vault.pseudonym)
-            self.report.sent += 1
+            return bool(self._accept_receipt(oid, receipt))
+        # complete on the server, but its signed receipt was lost with the link
+        outbox.mark_sent(self.conn, oid, receipt, self.vault.pseudonym)
+        self.report.sent += 1
+        return True
 
     def upload_file(self, path: Path, epoch_id: str) -> p.Receipt | dict[str, Any]:
         """Upload an encrypted file with tus, resuming from the server's offset after any
@@ -93,7 +99,10 @@ class AttachmentTransfer(SyncSession):
                     offset = int(head.headers.get("Upload-Offset", "0"))
                     continue
                 offset = int(answer.headers.get("Upload-Offset", offset + len(chunk)))
-                self._progress(offset, data_len, "upload")
+                if self.media_total:
+                    self._progress(self.media_done + offset, self.media_total, "upload")
+                else:
+                    self._progress(offset, data_len, "upload")
                 if offset >= data_len and answer.headers.get("Upload-Receipt"):
                     return self._blob_receipt(answer, sha)
 
@@ -183,14 +192,17 @@ class AttachmentTransfer(SyncSession):
         blob. Each block is written under the give-up gate, so once Cancel has been heard
         the ``.part`` file holds whole blocks that arrived, nothing later; a resume asks
         for the rest with Range."""
+        transport = self.transport
+        if transport.down:
+            raise ServerUnreachable(reason=str(transport.down_reason))
         headers = {"Authorization": f"Bearer {self.member.device_token}"}
         if have:
             headers["Range"] = f"bytes={have}-"
-        transport = self.transport
 
         def fetch(gate: GiveUp) -> bool:
             with transport.client.stream("GET", f"{p.API}/blobs/{sha}",
                                          headers=headers) as answer:
+                transport.answered()
                 if answer.status_code == 416:
                     return False
                 if answer.status_code not in (200, 206):
@@ -221,5 +233,6 @@ class AttachmentTransfer(SyncSession):
         try:
             return transport.until_cancelled(fetch)
         except httpx.TransportError as exc:
+            transport.no_answer(type(exc).__name__)  # raises once the server is silent
             raise ServerUnreachable(reason=type(exc).__name__) from None
 

@@ -4,6 +4,12 @@ optional proxy (SOCKS5 for Tor), an optional TLS pin, and a cancel flag that is 
 server addresses (https anywhere, plain http to this computer only), applied by every
 `Transport` before it connects.
 
+A server that gives no answer at all (refused or timed-out connections, cut links) for
+``unreachable_after`` seconds is unreachable: the request raises `ServerUnreachable` then,
+whatever attempts are left, and every later request of this transport (this sync) fails at
+once instead of waiting again, so the user hears it within seconds, not minutes. Any
+answer, even an error status, restarts that clock; a slow answer is not silence.
+
 Errors come out typed: `ServerUnreachable` after the allowed attempts, `DeviceRevoked` when
 the server says so, `ServerRefused` for any other refusal (no retry: asking again would
 not help), `TLSPinMismatch` when the certificate is not the pinned one, `TLSUntrusted` when
@@ -15,6 +21,7 @@ from __future__ import annotations
 import random
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -39,6 +46,7 @@ T = TypeVar("T")
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CANCEL_POLL_SECONDS = 0.1  # how soon Cancel is heard while a request hangs on the link
+UNREACHABLE_AFTER = 8.0    # seconds without any answer: the server is unreachable
 
 
 @dataclass
@@ -47,13 +55,16 @@ class Settings:
 
     proxy: str | None = None
     timeout: float = 60.0
-    connect_timeout: float = 30.0
+    connect_timeout: float = UNREACHABLE_AFTER
     attempts: int = 6
     backoff: float = 0.5
     backoff_max: float = 30.0
     tls_pin: str | None = None
     insecure_http: bool = False  # plain http:// beyond loopback (labs only)
     cancel: threading.Event = field(default_factory=threading.Event)
+    unreachable_after: float = UNREACHABLE_AFTER
+    #: called (from the sync's thread) while waiting before another attempt
+    on_wait: Callable[[], None] | None = None
 
 
 def backoff_delay(attempt: int, base: float, ceiling: float) -> float:
@@ -179,6 +190,33 @@ class Transport:
             headers={"User-Agent": "fieldapp"})
         self.bytes_sent = 0
         self.bytes_received = 0
+        self.down_reason: str | None = None   # set once the server counts as unreachable
+        self._silent_since: float | None = None
+
+    @property
+    def down(self) -> bool:
+        """True once the server gave no answer for ``unreachable_after`` seconds."""
+        return self.down_reason is not None
+
+    def answered(self) -> None:
+        """The server answered: the silence clock starts again from zero."""
+        self._silent_since = None
+
+    def no_answer(self, reason: str) -> None:
+        """An exchange got no answer; raises `ServerUnreachable` once the silence has
+        lasted ``unreachable_after`` seconds (and for every request after that)."""
+        now = time.monotonic()
+        if self._silent_since is None:
+            self._silent_since = now
+        if now - self._silent_since >= self.settings.unreachable_after:
+            self.down_reason = reason
+        if self.down_reason is not None:
+            raise ServerUnreachable(reason=self.down_reason)
+
+    def _silence_left(self) -> float:
+        if self._silent_since is None:
+            return self.settings.unreachable_after
+        return self.settings.unreachable_after - (time.monotonic() - self._silent_since)
 
     def close(self) -> None:
         self.client.close()
@@ -251,16 +289,23 @@ class Transport:
             all_headers["Authorization"] = f"Bearer {self.token}"
         attempts = self.settings.attempts if retry else 1
         reason = ""
+        if self.down_reason is not None:
+            raise ServerUnreachable(reason=self.down_reason)
         for attempt in range(attempts):
             self.check_cancel()
+            s = self.settings
+            connect = max(1.0, min(s.connect_timeout, self._silence_left()))
             try:
                 response = self._exchange(method, path, content=content, json=json,
-                                          headers=all_headers, params=params)
+                                          headers=all_headers, params=params,
+                                          timeout=httpx.Timeout(s.timeout, connect=connect))
             except httpx.TransportError as exc:
                 if _untrusted_certificate(exc):
                     raise TLSUntrusted() from None  # asking again would not help
                 reason = type(exc).__name__
+                self.no_answer(reason)
             else:
+                self.answered()
                 self.bytes_sent += len(content or b"")
                 self.bytes_received += len(response.content)
                 if response.status_code in ok:
@@ -281,6 +326,10 @@ class Transport:
             if on_attempt_failed:
                 on_attempt_failed(attempt, reason)
             if attempt + 1 < attempts:
-                self.wait(backoff_delay(attempt, self.settings.backoff,
-                                        self.settings.backoff_max))
+                if self.settings.on_wait is not None:
+                    self.settings.on_wait()
+                delay = backoff_delay(attempt, self.settings.backoff, self.settings.backoff_max)
+                if self._silent_since is not None:  # never wait past the silence limit
+                    delay = min(delay, max(0.05, self._silence_left()))
+                self.wait(delay)
         raise ServerUnreachable(reason=reason)

@@ -27,7 +27,7 @@ from fieldapp.i18n import _
 from .qt_platform import check_platform, fatal_guard
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QLockFile
+    from PySide6.QtCore import QLockFile, QObject
     from PySide6.QtGui import QIcon
 
 INSTANCE_LOCK = "instance.lock"
@@ -147,5 +147,31 @@ def run(profile_dir: Path | None = None, argv: list[str] | None = None) -> int:
         return int(app.exec())
     finally:
         shell.shutdown()
+        tear_down(shell)
         sys.excepthook = previous_hook
         lock.unlock()
+
+
+def tear_down(shell: QObject) -> None:
+    """Delete every window, the shell and its workers now, while Python is whole.
+
+    Left alone, closed windows (and the objects their signal connections keep alive)
+    were destroyed during the interpreter's own final clean-up, when Qt still calls back
+    into Python (event filters, overridden methods): "Fatal Python error: bool_dealloc …
+    finalizing" once after a long session. Nothing of ours may outlive `run`."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from . import messages_box
+
+    for window in QApplication.topLevelWidgets():
+        window.close()
+        window.deleteLater()
+    messages_box.forget()
+    shell.deleteLater()
+    for _round in range(3):  # deleting a window may post more deletions
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+    gc.collect()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -30,7 +30,11 @@ from fieldapp.i18n import _, format_number, ngettext
 from fieldapp.messages import user_message
 
 from . import file_dialogs
+from .icons import icon
+from .keys import keys_text
 from .models.vault_access import SaveResult, VaultAccess
+from .sizes import size_text
+from .window_size import fit
 
 try:
     from fieldapp import attachments as core_attachments
@@ -45,12 +49,6 @@ def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-
-
-def size_text(size: int) -> str:
-    if size >= 1 << 20:
-        return _("{n} MB").format(n=format_number(round(size / (1 << 20), 1)))
-    return _("{n} KB").format(n=format_number(max(1, round(size / 1024))))
 
 
 class PendingFiles(QWidget):
@@ -142,21 +140,103 @@ class PendingFiles(QWidget):
 
 
 class ImageViewer(QDialog):
-    """A decrypted image shown from memory (nothing written to disk)."""
+    """A decrypted image shown from memory (nothing written to disk), fitted to the
+    window at first; zoom in and out with the buttons, Ctrl+wheel or Ctrl++ / Ctrl+-,
+    and fit again with Ctrl+0."""
+
+    STEP = 1.25
 
     def __init__(self, data: bytes, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(name)
+        self.original = QPixmap()
+        self.original.loadFromData(data)
+        self.zoom = 1.0
+        self.fitted = True
         layout = QVBoxLayout(self)
-        scroll = QScrollArea(self)
-        self.image = QLabel(scroll)
-        pixmap = QPixmap()
-        pixmap.loadFromData(data)
-        self.image.setPixmap(pixmap)
+        bar = QHBoxLayout()
+        self.zoom_out_button = QPushButton(icon("zoom_out"), "", self)
+        self.zoom_in_button = QPushButton(icon("zoom_in"), "", self)
+        self.fit_button = QPushButton(icon("fit"), "", self)
+        self.zoom_label = QLabel(self)
+        for widget in (self.zoom_out_button, self.zoom_in_button, self.fit_button,
+                       self.zoom_label):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.scroll = QScrollArea(self)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image = QLabel(self.scroll)
         self.image.setAccessibleName(name)
-        scroll.setWidget(self.image)
-        layout.addWidget(scroll)
-        self.resize(900, 700)
+        self.scroll.setWidget(self.image)
+        layout.addWidget(self.scroll, 1)
+        self.zoom_in_button.clicked.connect(lambda: self.set_zoom(self.zoom * self.STEP))
+        self.zoom_out_button.clicked.connect(lambda: self.set_zoom(self.zoom / self.STEP))
+        self.fit_button.clicked.connect(self.fit_to_window)
+        QShortcut(QKeySequence.StandardKey.ZoomIn, self,
+                  activated=lambda: self.set_zoom(self.zoom * self.STEP))
+        QShortcut(QKeySequence("Ctrl+="), self,
+                  activated=lambda: self.set_zoom(self.zoom * self.STEP))
+        QShortcut(QKeySequence.StandardKey.ZoomOut, self,
+                  activated=lambda: self.set_zoom(self.zoom / self.STEP))
+        QShortcut(QKeySequence("Ctrl+0"), self, activated=self.fit_to_window)
+        fit(self, QSize(900, 700))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.zoom_in_button.setToolTip(_("Zoom in ({keys})").format(
+            keys=keys_text(QKeySequence.StandardKey.ZoomIn)))
+        self.zoom_out_button.setToolTip(_("Zoom out ({keys})").format(
+            keys=keys_text(QKeySequence.StandardKey.ZoomOut)))
+        self.fit_button.setText(_("&Fit to the window"))
+        self.zoom_in_button.setAccessibleName(_("Zoom in"))
+        self.zoom_out_button.setAccessibleName(_("Zoom out"))
+        self._show_zoom()
+
+    def fit_to_window(self) -> None:
+        """The whole image in the window (never enlarged past its own size)."""
+        self.fitted = True
+        room = self.scroll.viewport().size()
+        if self.original.isNull() or room.width() < 10 or room.height() < 10:
+            return
+        self._apply(min(1.0, room.width() / self.original.width(),
+                        room.height() / self.original.height()))
+
+    def set_zoom(self, zoom: float) -> None:
+        self.fitted = False
+        self._apply(max(0.05, min(zoom, 8.0)))
+
+    def _apply(self, zoom: float) -> None:
+        self.zoom = zoom
+        if not self.original.isNull():
+            size = self.original.size() * zoom
+            self.image.setPixmap(self.original.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+            self.image.resize(self.image.pixmap().size())
+        self._show_zoom()
+
+    def _show_zoom(self) -> None:
+        self.zoom_label.setText(_("{percent}%").format(
+            percent=format_number(round(self.zoom * 100))))
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.fitted:
+            self.fit_to_window()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.fitted:
+            self.fit_to_window()
+
+    def wheelEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = self.STEP if event.angleDelta().y() > 0 else 1 / self.STEP
+            self.set_zoom(self.zoom * step)
+            event.accept()
+            return
+        super().wheelEvent(event)
 
 
 class AttachmentsPanel(QWidget):
@@ -185,9 +265,9 @@ class AttachmentsPanel(QWidget):
         self.message.setWordWrap(True)
         self.keep_original = QCheckBox(self)
         row = QHBoxLayout()
-        self.add_button = QPushButton(self)
-        self.view_button = QPushButton(self)
-        self.export_button = QPushButton(self)
+        self.add_button = QPushButton(icon("attach"), "", self)
+        self.view_button = QPushButton(icon("view"), "", self)
+        self.export_button = QPushButton(icon("export"), "", self)
         for button in (self.add_button, self.view_button, self.export_button):
             row.addWidget(button)
         row.addStretch(1)
@@ -205,6 +285,8 @@ class AttachmentsPanel(QWidget):
         self.list.itemActivated.connect(lambda _item: self.view_selected())
         access.attachments_changed.connect(self._changed_elsewhere)
         self.viewer: ImageViewer | None = None
+        self._kind_icons = {kind: icon(kind) for kind in ("image", "audio", "video",
+                                                          "document", "file")}
         self.retranslate()
         self._update_buttons()
 
@@ -245,11 +327,17 @@ class AttachmentsPanel(QWidget):
             item = QListWidgetItem(att.name, self.list)
             item.setData(ID_ROLE, att.id)
             item.setToolTip(att.name)
+            shown = False
             if att.has_thumbnail:
                 data = core_attachments.thumbnail(self.access.reader_vault, att.id)
                 pixmap = QPixmap()
                 if data and pixmap.loadFromData(data):
                     item.setIcon(QIcon(pixmap))
+                    shown = True
+            if not shown:  # a recording, a document: the icon of its kind
+                item.setIcon(self._kind_icons.get(att.kind) or self._kind_icons["file"])
+        # No empty box when there is nothing: "No attachment." and the Add button say it.
+        self.list.setVisible(self.list.count() > 0)
         if self.list.count():
             self.list.setCurrentRow(0)
         self._show_details()

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from fieldapp import i18n
 from fieldapp.records import transaction
 
+from .window_size import WindowSizes
+
 if TYPE_CHECKING:
     from fieldapp.profile import Profile, Vault
 
@@ -55,6 +57,8 @@ class AppController(QObject):
         self.profile = profile
         self.vault: Vault | None = None
         self._autolock = DEFAULT_AUTOLOCK_MINUTES
+        #: window sizes to give back when a window opens again (the shell keeps them)
+        self.window_sizes = WindowSizes()
 
     def lock(self) -> None:
         """Lock at once: close the vault and every window, show the unlock window."""

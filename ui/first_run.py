@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,7 @@ from fieldapp.profile import Profile, Vault
 
 from . import file_dialogs, sync_bridge
 from .ops import Job, Ops
+from .window_size import fit
 
 MAX_INVITE_BYTES = sync_bridge.MAX_INVITE_BYTES
 
@@ -102,7 +103,7 @@ class FirstRunWindow(QWidget):
         self._build_create()
         self._build_recovery()
         self._build_join()
-        self.resize(640, 520)
+        fit(self, QSize(640, 520))
         self.retranslate()
 
     # --- pages ------------------------------------------------------------------------
@@ -159,8 +160,13 @@ class FirstRunWindow(QWidget):
         self.create_ok.clicked.connect(self.submit_create)
         self.passphrase.second.returnPressed.connect(self.submit_create)
         self.create_back.clicked.connect(self.show_choose)
-        self.setTabOrder(self.pseudonym, self.passphrase.first)
-        self.setTabOrder(self.passphrase.second, self.create_ok)
+        # Pseudonym, passphrase, the same again, then Create; Back last. (The passphrase
+        # pair came from another widget: without the whole chain, Tab from the
+        # passphrase jumped to Back.)
+        chain = (self.pseudonym, self.passphrase.first, self.passphrase.second,
+                 self.create_ok, self.create_back)
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
         self.create_page = page
         self.stack.addWidget(page)
 
@@ -190,6 +196,11 @@ class FirstRunWindow(QWidget):
         box.addLayout(form)
         box.addStretch(1)
         box.addWidget(self.recovery_ok, 0, Qt.AlignmentFlag.AlignRight)
+        self.recovery_wrong = QLabel()
+        self.recovery_wrong.setWordWrap(True)
+        self.recovery_wrong.setStyleSheet("color: #9a3412;")
+        self.recovery_wrong.hide()
+        form.addRow(self.recovery_wrong)
         self.recovery_check.textChanged.connect(self._update_recovery)
         self.recovery_check.returnPressed.connect(self.confirm_recovery)
         self.recovery_ok.clicked.connect(self.confirm_recovery)
@@ -264,6 +275,8 @@ class FirstRunWindow(QWidget):
         self.recovery_check_label.setText(_("Type its &last group:"))
         self.recovery_check.setAccessibleName(_("Last group of the recovery key"))
         self.recovery_ok.setText(_("I wrote it &down, continue"))
+        if self.recovery_wrong.isVisible():
+            self._show_recovery_wrong(True)
         self.join_intro.setText(_("A coordinator gives you an invite as a file or as text. "
                                   "Compare the fingerprints shown with the ones the "
                                   "coordinator reads to you."))
@@ -345,8 +358,19 @@ class FirstRunWindow(QWidget):
         last = self._recovery.rsplit("-", 1)[-1]
         typed = self.recovery_check.text().strip().upper()
         self.recovery_ok.setEnabled(bool(last) and typed == last)
+        # Say so as soon as a whole group is typed and it is not the right one.
+        self._show_recovery_wrong(bool(last) and len(typed) >= len(last) and typed != last)
+
+    def _show_recovery_wrong(self, wrong: bool) -> None:
+        self.recovery_wrong.setText(_("This is not the last group of the key shown above. "
+                                      "Look at the key again: the last group comes after "
+                                      "the last dash.") if wrong else "")
+        self.recovery_wrong.setVisible(wrong)
 
     def confirm_recovery(self) -> None:
+        if not self.recovery_ok.isEnabled() and self.recovery_check.text().strip():
+            self._show_recovery_wrong(True)  # Enter on a wrong or partial group
+            return
         if not self.recovery_ok.isEnabled() or self._pending is None:
             return
         vault, profile = self._pending

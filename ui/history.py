@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -24,8 +25,18 @@ from fieldapp.records import RecordStore, Version
 
 from .forms.fields import follow_language
 from .forms.labels import FIELD_LABELS, field_label, value_text
+from .models.records import date_text
+from .window_size import fit
 
 CHANGED = QColor("#fff1c2")
+DATE_FIELDS = ("occurred_on", "interview_date")
+
+
+def _shown(field: str, value: Any) -> str:
+    """A value as the record view shows it (dates in the user's language)."""
+    if field in DATE_FIELDS and isinstance(value, str):
+        return date_text(value)
+    return value_text(field, value)
 
 
 def version_line(number: int, version: Version) -> str:
@@ -60,7 +71,13 @@ class HistoryDialog(QDialog):
         self.table.setColumnCount(3)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        # The field names as wide as they need; both versions share the rest equally, so
+        # the older one is as readable as the newer.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -72,7 +89,7 @@ class HistoryDialog(QDialog):
         self.right.setCurrentIndex(len(self.versions) - 1)
         self.left.setCurrentIndex(max(0, len(self.versions) - 2))
         follow_language(self, self.retranslate)
-        self.resize(900, 600)
+        fit(self, QSize(900, 600))
         self.retranslate()
 
     def _fill_pickers(self) -> None:
@@ -106,15 +123,19 @@ class HistoryDialog(QDialog):
         b = self.versions[max(0, self.right.currentIndex())].body
         order = [k for k in FIELD_LABELS if k in a or k in b]
         order += sorted(k for k in {*a, *b} if k not in FIELD_LABELS)
-        return [(field_label(k), value_text(k, a.get(k)), value_text(k, b.get(k)),
+        return [(field_label(k), _shown(k, a.get(k)), _shown(k, b.get(k)),
                  a.get(k) != b.get(k)) for k in order]
 
     def compare(self, *_args: Any) -> None:
         rows = self.rows()
         self.table.setHorizontalHeaderLabels(
             [_("Field"),
-             self.left.currentText() or _("Older version"),
-             self.right.currentText() or _("Newer version")])
+             _("Version {n}").format(n=self.left.currentIndex() + 1)
+             if self.versions else _("Older version"),
+             _("Version {n}").format(n=self.right.currentIndex() + 1)
+             if self.versions else _("Newer version")])
+        for column, box in ((1, self.left), (2, self.right)):
+            self.table.horizontalHeaderItem(column).setToolTip(box.currentText())
         self.table.setRowCount(len(rows))
         for r, (label, left, right, changed) in enumerate(rows):
             for c, text in enumerate((label, left, right)):

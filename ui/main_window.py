@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -36,11 +36,14 @@ from .forms.incident import IncidentEditor
 from .forms.person import PersonEditor
 from .forms.testimony import TestimonyEditor
 from .history import HistoryDialog
+from .icons import icon
+from .keys import keys_text
 from .map.page import MapPage
 from .models.vault_access import VaultAccess
 from .views.audit_view import AuditLogPage
 from .views.outbox_view import LAST_SYNC_KEY, SyncPanel
 from .views.record_list import RecordListPage
+from .window_size import WindowSizes
 
 try:
     from .panic import PANIC_SHORTCUT
@@ -53,6 +56,16 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("outbox", N_("Outbox")), ("audit", N_("Audit log")), ("settings", N_("Settings")),
 )
 SHORTCUT_PAGES = 7  # Ctrl+1 … Ctrl+7
+# The icon of each page (ui.icons names); a page without one shows its name only.
+PAGE_ICONS: dict[str, str] = {"incidents": "incidents", "testimonies": "testimonies",
+                              "people": "people", "dashboard": "dashboard",
+                              "map": "map", "outbox": "outbox", "audit": "audit",
+                              "settings": "settings"}
+SIDEBAR_STYLE = ("QListWidget#sidebar { border: none; background: #f1f5f9; outline: 0; }"
+                 "QListWidget#sidebar::item { padding: 6px 8px; border-radius: 4px; "
+                 "color: #1e293b; }"
+                 "QListWidget#sidebar::item:selected { background: #dbe7f5; color: #0f172a; "
+                 "border-left: 3px solid #1d4ed8; }")
 EDITORS: dict[str, type[RecordEditor]] = {"incident": IncidentEditor,
                                           "testimony": TestimonyEditor,
                                           "person": PersonEditor}
@@ -76,11 +89,15 @@ class MainWindow(QMainWindow):
         self.history: HistoryDialog | None = None
 
         self.sidebar = QListWidget(self)
-        self.sidebar.setIconSize(QSize(0, 0))
-        self.sidebar.setMaximumWidth(self.fontMetrics().averageCharWidth() * 24)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setStyleSheet(SIDEBAR_STYLE)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for key, _label in PAGES:
             item = QListWidgetItem(self.sidebar)
             item.setData(Qt.ItemDataRole.UserRole, key)
+            if key in PAGE_ICONS:
+                item.setIcon(icon(PAGE_ICONS[key]))
         self.stack = QStackedWidget(self)
         self.incidents = RecordListPage(self.access, "incident", self.stack)
         self.testimonies = RecordListPage(self.access, "testimony", self.stack)
@@ -115,19 +132,23 @@ class MainWindow(QMainWindow):
 
         self.toolbar = QToolBar(self)
         self.toolbar.setObjectName("mainToolbar")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.setMovable(False)
         self.addToolBar(self.toolbar)
-        self.new_incident_action = self._action(QKeySequence.StandardKey.New,
-                                                lambda: self.new_record("incident"))
+        self.new_incident_action = self._action(QKeySequence("Ctrl+N"),
+                                                lambda: self.new_record("incident"),
+                                                "new_incident")
         self.new_testimony_action = self._action(QKeySequence("Ctrl+Shift+N"),
-                                                 lambda: self.new_record("testimony"))
-        self.sync_action = self._action(QKeySequence("F5"), self.sync_now)
+                                                 lambda: self.new_record("testimony"),
+                                                 "new_testimony")
+        self.sync_action = self._action(QKeySequence("F5"), self.sync_now, "sync")
         self.report_action = self._action(QKeySequence("Ctrl+P"),
-                                          lambda: self.write_report(None))
-        self.lock_action = self._action(QKeySequence("Ctrl+L"), self.lock)
+                                          lambda: self.write_report(None), "report")
+        self.lock_action = self._action(QKeySequence("Ctrl+L"), self.lock, "lock")
         # The shell adds the application-wide panic shortcut (PANIC_SHORTCUT) to this
         # window; a second action with the same keys would make both ambiguous.
-        self.panic_action = self._action(QKeySequence(), self.panic)
+        self.panic_action = self._action(QKeySequence(), self.panic, "panic")
         self.toolbar.addSeparator()
         for action in (self.lock_action, self.panic_action):
             self.toolbar.removeAction(action)
@@ -149,14 +170,16 @@ class MainWindow(QMainWindow):
             i18n.on_language_change(self._language_changed)
         self._listening_i18n = controller is None or not hasattr(controller,
                                                                  "language_changed")
-        self.resize(1200, 800)
+        self.window_sizes: WindowSizes = getattr(controller, "window_sizes", None) \
+            or WindowSizes()
+        self.window_sizes.restore(self, "main", QSize(1200, 800), maximize_when_small=True)
         self.retranslate()
         self.sidebar.setCurrentRow(0)
         self.incidents.ensure_loaded()
 
     def _action(self, shortcut: QKeySequence | QKeySequence.StandardKey,
-                slot: Any) -> QAction:
-        action = QAction(self)
+                slot: Any, icon_name: str) -> QAction:
+        action = QAction(icon(icon_name), "", self)
         action.setShortcut(shortcut)
         action.triggered.connect(slot)
         self.toolbar.addAction(action)
@@ -175,9 +198,9 @@ class MainWindow(QMainWindow):
             return
         key = PAGES[row][0]
         if key == "settings":
-            self.sidebar.blockSignals(True)
-            self.sidebar.setCurrentRow(self.stack.currentIndex())
-            self.sidebar.blockSignals(False)
+            # Settings is a dialog, not a page: the highlight goes back to the page shown,
+            # once the click that chose Settings has finished selecting it.
+            QTimer.singleShot(0, self._highlight_current_page)
             if self.controller is not None:
                 self.controller.open_settings()
             return
@@ -201,6 +224,12 @@ class MainWindow(QMainWindow):
             filters = {k: v for k, v in self.incidents.filters().items() if v}
         self.report_dialog = ReportDialog(self.access, filters, self)
         self.report_dialog.show()
+
+    def _highlight_current_page(self) -> None:
+        row = self.stack.currentIndex()
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.sidebar.blockSignals(False)
 
     def focus_search(self) -> None:
         page = self.current_page()
@@ -258,6 +287,7 @@ class MainWindow(QMainWindow):
 
     def _show_editor(self, editor: RecordEditor) -> RecordEditor:
         editor.setWindowModality(Qt.WindowModality.NonModal)
+        self.window_sizes.restore(editor, f"{editor.KIND}_editor", editor.PREFERRED_SIZE)
         editor.saved.connect(self._saved)
         editor.draft_taken.connect(lambda draft_id, e=editor: self._draft_taken(e, draft_id))
         editor.finished.connect(lambda _r, e=editor: self._editor_closed(e))
@@ -275,6 +305,7 @@ class MainWindow(QMainWindow):
                 editor.offer.withdraw(draft_id)
 
     def _editor_closed(self, editor: RecordEditor) -> None:
+        self.window_sizes.remember(editor, f"{editor.KIND}_editor")
         if editor in self.editors:
             self.editors.remove(editor)
         editor.deleteLater()
@@ -325,34 +356,46 @@ class MainWindow(QMainWindow):
             item = self.sidebar.item(row)
             item.setText(_(label))
             if row < SHORTCUT_PAGES:
-                item.setToolTip(_("{page} (Ctrl+{n})").format(page=_(label), n=row + 1))
+                item.setToolTip(_("{page} ({keys})").format(
+                    page=_(label), keys=keys_text(QKeySequence(f"Ctrl+{row + 1}"))))
+        self._fit_sidebar()
         self.sidebar.setAccessibleName(_("Sections"))
         self.toolbar.setWindowTitle(_("Main actions"))
-        texts = ((self.new_incident_action, _("&New incident"), _("New incident (Ctrl+N)")),
+        texts = ((self.new_incident_action, _("&New incident"), _("New incident ({keys})")),
                  (self.new_testimony_action, _("New &testimony"),
-                  _("New testimony (Ctrl+Shift+N)")),
-                 (self.sync_action, _("S&ync now"), _("Send and receive now (F5)")),
+                  _("New testimony ({keys})")),
+                 (self.sync_action, _("S&ync now"), _("Send and receive now ({keys})")),
                  (self.report_action, _("Report (P&DF)…"),
                   _("Write the listed incidents as a PDF report, redacted by default "
-                    "(Ctrl+P)")),
-                 (self.lock_action, _("&Lock"), _("Lock now (Ctrl+L)")),
+                    "({keys})")),
+                 (self.lock_action, _("&Lock"), _("Lock now ({keys})")),
                  (self.panic_action, _("&Panic"),
-                  _("Lock at once and offer to destroy the data ({keys})").format(
-                      keys=PANIC_SHORTCUT.toString(
-                          QKeySequence.SequenceFormat.NativeText))))
+                  _("Lock at once and offer to destroy the data ({keys})")))
         for action, text, tip in texts:
+            shortcut = PANIC_SHORTCUT if action is self.panic_action else action.shortcut()
             action.setText(text)
-            action.setToolTip(tip)
+            action.setToolTip(tip.format(keys=keys_text(shortcut)))
         for page in (self.incidents, self.testimonies, self.people, self.dashboard,
                      self.map, self.outbox, self.audit):
             page.retranslate()
         self._update_status()
 
+    def _fit_sidebar(self) -> None:
+        """As wide as its longest name (no "Témoignag"), whatever the language."""
+        metrics = self.sidebar.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.sidebar.item(r).text())
+                      for r in range(self.sidebar.count())), default=0)
+        bold = widest + metrics.averageCharWidth() * 2  # the chosen page is drawn bolder
+        self.sidebar.setFixedWidth(bold + self.sidebar.iconSize().width() + 48)
+
     # --- closing ----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.outbox.syncing:
+            self.outbox.cancel()  # stops at the next safe point; nothing sent is lost
         for editor in list(self.editors):
             editor.flush()
         if self._listening_i18n:
             i18n.remove_language_listener(self._language_changed)
+        self.window_sizes.remember(self, "main")
         self.access.close()
         super().closeEvent(event)

@@ -21,6 +21,11 @@ def current_box() -> QMessageBox | None:
     return _current[0] if _current else None
 
 
+def forget() -> None:
+    """Drop the box (the app is quitting: no Qt object is kept past its end)."""
+    _current.clear()
+
+
 def show_message(text: str, parent: QWidget | None = None) -> QMessageBox:
     """Show ``text`` (already translated) in the single calm box."""
     box = current_box()

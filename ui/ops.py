@@ -179,7 +179,12 @@ class Ops(QObject):
             with self._lock:
                 self._running -= 1
                 self._lock.notify_all()
-        self._bridge.ended.emit(job, outcome, payload)
+        if self._closed and job.lane != "db":
+            return  # the app is quitting: nobody waits for this result any more
+        try:
+            self._bridge.ended.emit(job, outcome, payload)
+        except RuntimeError:  # the helper was deleted meanwhile (the app has quit)
+            pass
 
     def _never_started(self, job: Job) -> None:
         with self._lock:

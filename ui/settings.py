@@ -7,7 +7,7 @@ the vault's audit log), so it is serialised with record writes and never freezes
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,8 +26,10 @@ from fieldapp.i18n import _, ngettext
 from fieldapp.messages import user_message
 
 from .controller import AUTOLOCK_CHOICES, AppController
+from .keys import keys_text
 from .panic import PANIC_SHORTCUT
 from .passphrase import NewPassphrase
+from .window_size import fit
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each in its own language, on purpose
 
@@ -52,7 +54,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_passphrases(), "")
         self.tabs.addTab(self._build_recovery(), "")
         self.controller.autolock_changed.connect(self._show_autolock)
-        self.resize(560, 460)
+        fit(self, QSize(560, 460))
         self.retranslate()
 
     # --- tabs -------------------------------------------------------------------------
@@ -68,8 +70,7 @@ class SettingsDialog(QDialog):
         self.autolock_label = QLabel()
         self.autolock_label.setBuddy(self.autolock)
         self.shortcut_label = QLabel()
-        self.shortcut = QLabel(PANIC_SHORTCUT.toString(
-            PANIC_SHORTCUT.SequenceFormat.NativeText))
+        self.shortcut = QLabel()
         form.addRow(self.language_label, self.language)
         form.addRow(self.autolock_label, self.autolock)
         form.addRow(self.shortcut_label, self.shortcut)
@@ -136,6 +137,7 @@ class SettingsDialog(QDialog):
         self.language_label.setText(_("&Language:"))
         self.autolock_label.setText(_("&Lock after:"))
         self.shortcut_label.setText(_("Panic shortcut (lock at once):"))
+        self.shortcut.setText(keys_text(PANIC_SHORTCUT))  # "Ctrl+Maj+L" in French only
         self._fill_autolock()
         self.change_title.setText(_("Change the passphrase"))
         self.change_button.setText(_("&Change the passphrase"))

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLibraryInfo, QObject, Qt, QTranslator
+from PySide6.QtCore import QObject, Qt, QTranslator
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -29,8 +29,11 @@ from .controller import AppController
 from .crash_log import log_exception
 from .ops import Ops
 from .panic import PANIC_SHORTCUT, PanicDialog
+from .qt_catalog import qt_translators
+from .window_size import WindowSizes
 
-PREFERENCES = "ui.json"  # beside the profile folder: only the language, nothing sensitive
+# Beside the profile folder: the language and window sizes, nothing about the records.
+PREFERENCES = "ui.json"
 
 
 def retranslate_all() -> None:
@@ -100,8 +103,10 @@ class Shell(QObject):
         self.panic_dialog: PanicDialog | None = None
         self.is_demo = False
         self.demo_server: Any = None
-        self._qt_translator: QTranslator | None = None
+        self._qt_translator: QTranslator | None = None  # Qt's own catalog, when loaded
+        self._qt_translators: list[QTranslator] = []
         self._autolock_override_ms: int | None = None
+        self.controller.window_sizes = WindowSizes(self._preferences().get("windows"))
         i18n.on_language_change(self._language_changed)
         self._install_qt_translation(i18n.current_language())
 
@@ -208,33 +213,49 @@ class Shell(QObject):
         app = QApplication.instance()
         if app is None:
             return
-        if self._qt_translator is not None:
-            app.removeTranslator(self._qt_translator)
-            self._qt_translator = None
-        if lang in ("fr",):
-            translator = QTranslator(self)
-            folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            if translator.load(f"qtbase_{lang}", folder):
-                app.installTranslator(translator)
-                self._qt_translator = translator
+        self._remove_qt_translation()
+        for translator in qt_translators(lang, self):
+            app.installTranslator(translator)
+            self._qt_translators.append(translator)
+        self._qt_translator = self._qt_translators[-1] if self._qt_translators else None
+
+    def _remove_qt_translation(self) -> None:
+        app = QApplication.instance()
+        for translator in self._qt_translators:
+            if app is not None:
+                app.removeTranslator(translator)
+            translator.deleteLater()
+        self._qt_translators = []
+        self._qt_translator = None
 
     @property
     def preferences_path(self) -> Path:
         return self.home_profile.path.parent / PREFERENCES
 
-    def saved_language(self) -> str | None:
+    def _preferences(self) -> dict[str, Any]:
         try:
-            lang = json.loads(self.preferences_path.read_text()).get("language")
-        except (OSError, ValueError, AttributeError):
-            return None
+            saved = json.loads(self.preferences_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return saved if isinstance(saved, dict) else {}
+
+    def saved_language(self) -> str | None:
+        lang = self._preferences().get("language")
         return lang if lang in i18n.LANGUAGES else None
 
     def save_language(self, lang: str) -> None:
-        if lang not in i18n.LANGUAGES:
-            return
+        if lang in i18n.LANGUAGES:
+            self.save_preferences(lang)
+
+    def save_preferences(self, lang: str | None = None) -> None:
+        """Write the language (the one given, else the one saved) and window sizes."""
+        lang = lang or self.saved_language()
+        preferences: dict[str, Any] = {"windows": self.controller.window_sizes.to_dict()}
+        if lang:
+            preferences["language"] = lang
         try:
             secure_mkdir(self.preferences_path.parent)
-            atomic_write(self.preferences_path, json.dumps({"language": lang}).encode())
+            atomic_write(self.preferences_path, json.dumps(preferences).encode())
         except OSError:
             pass  # a preference is not worth an error message
 
@@ -274,6 +295,7 @@ class Shell(QObject):
         if main is not None:
             main.close()
             main.deleteLater()
+        self.save_preferences()  # the main window noted its size as it closed
         self.ops.run(vault.close, lane="db", on_error=lambda _e: None)
         self.controller.locked.emit()
 
@@ -335,12 +357,11 @@ class Shell(QObject):
         for top in (self.main_window, self.window, self.settings, self.panic_dialog):
             if top is not None:
                 top.close()
+        if self.main_window is not None:
+            self.save_preferences()
         self.ops.shutdown()  # queued writes finish first
         if vault is not None:
             vault.close()
         if self.is_demo:
             self._forget_demo()
-        app = QApplication.instance()
-        if app is not None and self._qt_translator is not None:
-            app.removeTranslator(self._qt_translator)
-            self._qt_translator = None
+        self._remove_qt_translation()

@@ -9,7 +9,7 @@ tell and shows nothing different.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from fieldapp.profile import Profile, Vault
 from .first_run import _title_font
 from .ops import Job, Ops
 from .passphrase import NewPassphrase
+from .window_size import fit
 
 
 def unlock(profile: Profile, passphrase: str) -> Vault:
@@ -76,7 +77,7 @@ class UnlockWindow(QWidget):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._throttle_over)
-        self.resize(520, 300)
+        fit(self, QSize(520, 300))
         self.retranslate()
         self.passphrase.setFocus()
 

@@ -55,7 +55,7 @@ def build_parser(groups: Sequence[Register]) -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar=_("DIR"),
                         help=_("profile folder (default: FIELDAPP_PROFILE or the user data "
                                "folder)"))
-    parser.add_argument("--lang", choices=["fr", "en"],
+    parser.add_argument("--lang", choices=["fr", "en"], metavar=_("LANGUAGE"),
                         help=_("language of messages (default: FIELDAPP_LANG or the system)"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=Parser)
     for register in groups:

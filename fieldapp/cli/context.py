@@ -22,6 +22,24 @@ class UsageError(Exception):
     """Bad usage found after parsing (exit 2); the message is already translated."""
 
 
+def whole_number(text: str) -> int:
+    """argparse type for counts and limits: "invalid int value" said in the user's words."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("a whole number is expected, not “{value}”").format(value=text)) from None
+
+
+def number(text: str) -> float:
+    """argparse type for durations and rates (a comma works as the decimal mark too)."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("a number is expected, not “{value}”").format(value=text)) from None
+
+
 def default_profile_dir() -> Path:
     env = os.environ.get("FIELDAPP_PROFILE")
     if env:

@@ -12,7 +12,8 @@ from .context import Context
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help=_("write a plaintext export (JSON, ACLED CSV, "
                                         "GeoJSON, HURIDOCS ESF)"))
-    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--format", required=True, choices=FORMATS,
+                   help=_("the file format to write"))
     p.add_argument("--out", required=True, metavar=_("FILE"),
                    help=_("new file to write (never overwritten, never in the profile "
                           "folder)"))

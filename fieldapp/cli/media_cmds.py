@@ -12,8 +12,8 @@ from .context import Context
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("attach", help=_("attach a photo, recording, video or document to a "
                                         "record; prints the attachment id"))
-    p.add_argument("record_id", metavar=_("RECORD_ID"))
-    p.add_argument("file", metavar=_("FILE"))
+    p.add_argument("record_id", metavar=_("RECORD_ID"), help=_("the record's id"))
+    p.add_argument("file", metavar=_("FILE"), help=_("the photo, recording or document"))
     p.add_argument("--keep-original", action="store_true",
                    help=_("also keep the untouched file, encrypted (photos, recordings, videos "
                           "and PDF files lose their hidden details, such as the GPS position "
@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("attachment", help=_("attachments of records"))
     asub = p.add_subparsers(dest="attachment_command", metavar=_("ACTION"), required=True)
     g = asub.add_parser("get", help=_("write a decrypted copy to a new file"))
-    g.add_argument("attachment_id", metavar=_("ATTACHMENT_ID"))
+    g.add_argument("attachment_id", metavar=_("ATTACHMENT_ID"),
+                   help=_("the attachment's id"))
     g.add_argument("--out", required=True, metavar=_("FILE"),
                    help=_("the new file (an existing file is never replaced)"))
     g.add_argument("--original", action="store_true",
@@ -31,12 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.set_defaults(handler=cmd_get)
 
     ls = asub.add_parser("list", help=_("the attachments of a record"))
-    ls.add_argument("record_id", metavar=_("RECORD_ID"))
+    ls.add_argument("record_id", metavar=_("RECORD_ID"), help=_("the record's id"))
     ls.add_argument("--json", action="store_true", help=_("machine-readable output"))
     ls.set_defaults(handler=cmd_list)
 
     s = asub.add_parser("show", help=_("details of one attachment"))
-    s.add_argument("attachment_id", metavar=_("ATTACHMENT_ID"))
+    s.add_argument("attachment_id", metavar=_("ATTACHMENT_ID"),
+                   help=_("the attachment's id"))
     s.add_argument("--json", action="store_true", help=_("machine-readable output"))
     s.set_defaults(handler=cmd_show)
 

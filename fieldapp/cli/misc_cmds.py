@@ -7,7 +7,7 @@ import argparse
 from .. import audit
 from ..errors import AuditChainBroken
 from ..i18n import _, ngettext
-from .context import Context
+from .context import Context, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = asub.add_parser("verify", help=_("check the hash chain; exit 1 if it is broken"))
     v.set_defaults(handler=cmd_audit_verify)
     s = asub.add_parser("show", help=_("the latest entries"))
-    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--limit", type=whole_number, default=50, metavar=_("N"),
+                   help=_("the N latest entries (default: 50)"))
     s.add_argument("--json", action="store_true", help=_("machine-readable output"))
     s.set_defaults(handler=cmd_audit_show)
 

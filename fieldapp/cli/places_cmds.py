@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import gazetteer
 from ..i18n import N_, _, format_number
-from .context import Context
+from .context import Context, whole_number
 
 KIND_LABELS = {"region": N_("region"), "cercle": N_("cercle"), "town": N_("town"),
                "user": N_("typed in this profile")}
@@ -16,8 +16,9 @@ KIND_LABELS = {"region": N_("region"), "cercle": N_("cercle"), "town": N_("town"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("places", help=_("find a place of Mali (accents and case ignored)"))
-    p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("query", metavar=_("NAME"), help=_("the start of a place's name"))
+    p.add_argument("--limit", type=whole_number, default=20, metavar=_("N"),
+                   help=_("at most N places (default: 20)"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_places)
 

@@ -8,14 +8,15 @@ import sys
 from ..crypto.kdf import DEFAULT_SECONDS
 from ..errors import WrongPassphrase
 from ..i18n import _
-from .context import Context, UsageError, ask_secret
+from .context import Context, UsageError, ask_secret, number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help=_("create a new encrypted profile"))
     p.add_argument("--pseudonym", required=True, metavar=_("NAME"),
                    help=_("the name you sign records with (never your real name)"))
-    p.add_argument("--kdf-seconds", type=float, default=DEFAULT_SECONDS, metavar=_("S"),
+    p.add_argument("--kdf-seconds", type=number, default=DEFAULT_SECONDS,
+                   metavar=_("SECONDS"),
                    help=_("time one passphrase check should take (default 0.5)"))
     p.set_defaults(handler=cmd_init)
 
@@ -87,8 +88,11 @@ def cmd_panic(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(_("add --yes to confirm (no terminal to ask)"))
-        answer = input(_("Destroy every record of this profile for ever? Type YES:") + " ")
-        if answer.strip() != "YES":
+        # TRANSLATORS: the word typed to confirm destroying the profile, in capitals.
+        word = _("YES")
+        answer = input(_("Destroy every record of this profile for ever? Type {word}:")
+                       .format(word=word) + " ")
+        if answer.strip().upper() not in {word.upper(), "YES"}:
             ctx.out(_("Nothing destroyed."))
             return 1
     ctx.profile.panic()

@@ -9,7 +9,7 @@ from .. import model
 from ..fsutil import read_input
 from ..i18n import _, format_date
 from ..jsonutil import parse_object
-from .context import Context
+from .context import Context, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,30 +23,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.set_defaults(handler=cmd_add, kind=kind)
 
     p = sub.add_parser("edit", help=_("save a new version of a record"))
-    p.add_argument("id")
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
     p.add_argument("--from", dest="source", required=True, metavar=_("FILE"),
                    help=_("JSON object with the fields to change (null removes one)"))
     p.set_defaults(handler=cmd_edit)
 
     p = sub.add_parser("list", help=_("list records, newest first"))
-    p.add_argument("--kind", choices=["incident", "testimony", "person"])
-    p.add_argument("--limit", type=int, default=100)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--kind", choices=["incident", "testimony", "person"],
+                   help=_("only records of this kind"))
+    p.add_argument("--limit", type=whole_number, default=100, metavar=_("N"),
+                   help=_("at most N records (default: 100)"))
+    p.add_argument("--offset", type=whole_number, default=0, metavar=_("N"),
+                   help=_("skip the first N records"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("show", help=_("show one record"))
-    p.add_argument("id")
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("history", help=_("every version of a record"))
-    p.add_argument("id")
+    p.add_argument("id", metavar=_("ID"), help=_("the record's id"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_history)
 
     p = sub.add_parser("search", help=_("full-text search (accents and case ignored)"))
-    p.add_argument("query")
+    p.add_argument("query", metavar=_("WORDS"), help=_("the words to look for"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_search)
 

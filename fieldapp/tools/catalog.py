@@ -2,7 +2,9 @@
 
     python -m fieldapp.tools.catalog update   # re-extract locales/fieldapp.pot, merge into .po
     python -m fieldapp.tools.catalog check    # exit 1 if the template is stale or a French
-                                              # translation is missing or fuzzy
+                                              # translation is missing, fuzzy or breaks
+                                              # the French rules (fieldapp.tools.french)
+    python -m fieldapp.tools.catalog fix      # put the French spaces right (: ; ? ! « »)
 
 Extraction covers fieldapp/, sync/ and ui/ with the keywords _, N_ and ngettext.
 """
@@ -18,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from ..i18n import DOMAIN, LANGUAGES, LOCALES_DIR
+from . import french
 
 ROOT = LOCALES_DIR.parent
 SOURCES = ("fieldapp", "sync", "ui")
@@ -90,7 +93,32 @@ def problems() -> list[str]:
                 found.append(f"{lang}: untranslated {msgid!r}")
             elif not _same_placeholders(msg.id, msg.string):
                 found.append(f"{lang}: placeholders differ in {msgid!r}")
+            elif lang == "fr":
+                ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+                for text in strings:
+                    for problem in (french.typography_problems(text)
+                                    + french.wording_problems(str(ids[0]), text)):
+                        found.append(f"{lang}: {problem} in {text!r}")
     return found
+
+
+def fix_french() -> int:
+    """Put the narrow no-break spaces right in the French catalog; how many changed."""
+    path = po_path("fr")
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="fr")
+    changed = 0
+    for msg in catalog:
+        if not msg.id or not msg.string:
+            continue
+        strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+        fixed = tuple(french.fix_typography(s) for s in strings)
+        if fixed != strings:
+            msg.string = fixed if isinstance(msg.string, tuple) else fixed[0]
+            changed += 1
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
+    return changed
 
 
 def _placeholders(text: str) -> set[str]:
@@ -110,6 +138,9 @@ def _same_placeholders(msgid: object, msgstr: object) -> bool:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["update"]:
         update()
+        return 0
+    if argv[:1] == ["fix"]:
+        sys.stdout.write(f"{fix_french()} French strings respaced\n")
         return 0
     if argv[:1] == ["check"]:
         issues = problems()

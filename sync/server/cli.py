@@ -9,13 +9,15 @@ demo and tests) unless ``--insecure-http`` (a lab network) is added.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import socket
 import ssl
 import sys
 from pathlib import Path
 
-from fieldapp.cli.context import UsageError
+from fieldapp.cli.context import UsageError, number, whole_number
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
 
@@ -25,7 +27,8 @@ from .auth import prepare_data_dir
 
 
 class ServerStartFailed(FieldappError):
-    """The server could not start (reason: "database", "data folder" or "certificate")."""
+    """The server could not start (reason: "database", "data folder", "certificate", "port in
+    use" or "address"; host and port for the last two)."""
 
 
 def _tls_name(value: str) -> str:
@@ -36,16 +39,36 @@ def _tls_name(value: str) -> str:
             _("not a host name or IP address: {value}").format(value=value)) from None
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, opened here rather than by uvicorn, so that a port already in
+    use (or an address this computer does not have) is one translated line and exit 1,
+    not uvicorn's English log and exit 3."""
+    try:
+        return socket.create_server((host, port), family=_family(host), backlog=2048)
+    except OSError as exc:
+        reason = "port in use" if exc.errno == errno.EADDRINUSE else "address"
+        raise ServerStartFailed(reason=reason, host=host, port=port) from None
+
+
+def _family(host: str) -> socket.AddressFamily:
+    try:
+        return socket.getaddrinfo(host, None)[0][0]
+    except (OSError, IndexError):
+        return socket.AF_INET
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``server`` command."""
     p = sub.add_parser("server", help=_("run the central sync server"))
     p.add_argument("--data", required=True, metavar=_("DIR"),
                    help=_("data folder (keys, database, attachment blobs)"))
-    p.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
-    p.add_argument("--port", type=int, default=8765, help=_("port to listen on"))
+    p.add_argument("--host", default="127.0.0.1", metavar=_("ADDRESS"),
+                   help=_("address to listen on"))
+    p.add_argument("--port", type=whole_number, default=8765, metavar=_("PORT"),
+                   help=_("port to listen on"))
     p.add_argument("--database", metavar="URL",
                    help=_("PostgreSQL URL (postgresql+psycopg://…); default SQLite in DIR"))
-    p.add_argument("--rate-limit", type=float, default=100.0, metavar="N",
+    p.add_argument("--rate-limit", type=number, default=100.0, metavar=_("N"),
                    help=_("requests per second allowed per device (0: no limit)"))
     p.add_argument("--tls-cert", metavar=_("FILE"),
                    help=_("TLS certificate (PEM, may include the chain); default: a "
@@ -105,19 +128,27 @@ def cmd_server(_ctx: object, args: argparse.Namespace) -> int:
 
     _check_tls_options(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sock = listening_socket(args.host, args.port)
     data = Path(args.data)
     try:
         prepare_data_dir(data)
     except OSError:
+        sock.close()
         raise ServerStartFailed(reason="data folder") from None
-    certificate = None if args.no_tls else _certificate(args, data)
+    try:
+        certificate = None if args.no_tls else _certificate(args, data)
+    except BaseException:
+        sock.close()
+        raise
     try:
         app = create_app(data, args.database, rate=args.rate_limit,
                          burst=max(4.0, args.rate_limit * 4),
                          tls_pin=certificate.pin if certificate else None)
     except (ArgumentError, OperationalError):
+        sock.close()
         raise ServerStartFailed(reason="database") from None
     except OSError:
+        sock.close()
         raise ServerStartFailed(reason="data folder") from None
     token = app.state.server.bootstrap_token
     if token:
@@ -141,5 +172,5 @@ def cmd_server(_ctx: object, args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False,
                             log_level="warning", server_header=False,
                             timeout_keep_alive=30, limit_concurrency=2000, **tls_files)
-    ok = uvicorn.Server(config).run()
+    ok = uvicorn.Server(config).run(sockets=[sock])
     return 0 if ok is not False else 1

@@ -184,7 +184,9 @@ def test_unreachable_banner_is_calm_then_escalates(qtbot, window):
     panel._sync_failed(ServerUnreachable(reason="ConnectError"))
     assert "3 times in a row" in panel.banner_text.text()
     assert panel.banner.styleSheet() != calm
-    panel._synced(None)
+    from ui.views.outbox_view import SyncOutcome
+
+    panel._synced(SyncOutcome(None))
     assert not panel.banner.isVisible() and panel.failures == 0
 
 
@@ -193,7 +195,7 @@ def test_outbox_lists_local_records_as_pending(qtbot, vault, window):
     window.show_page("outbox")
     model = window.outbox.model
     assert model.rowCount() == 1
-    assert model.index(0, 2).data() == "Pending: not sent yet"
+    assert model.index(0, 2).data() == "Waiting to be sent"
     window.outbox.text_only.setChecked(True)
     qtbot.waitUntil(lambda: vault.setting("sync_text_only") == "1", timeout=5000)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +37,7 @@ from fieldapp.text import uuid7
 
 from ..attachments import PendingFiles
 from ..models.vault_access import SaveResult, VaultAccess
+from ..window_size import fit
 from .draft_offer import DraftOffer
 from .fields import ERROR_STYLE, FieldError, follow_language
 from .labels import FIELD_LABELS, field_label
@@ -63,6 +65,7 @@ class RecordEditor(QDialog):
     draft_stored = Signal()      # after each durable autosave
     draft_taken = Signal(str)    # draft id restored or discarded here: others stop offering it
     KIND = ""
+    PREFERRED_SIZE = QSize(760, 820)  # shrunk to the screen; the form scrolls inside
 
     def __init__(self, access: VaultAccess, record: Record | None = None,
                  offered_draft: Draft | Sequence[Draft] | None = None,
@@ -91,7 +94,7 @@ class RecordEditor(QDialog):
         self.discard_offered_button = self.offer.discard_button
         outer.addWidget(self.offer)
 
-        scroll = QScrollArea(self)
+        scroll = self.scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         self.content = QWidget(scroll)
         self.form = QFormLayout(self.content)
@@ -130,7 +133,7 @@ class RecordEditor(QDialog):
         self.pending = PendingFiles(self)
         self.build()
         self.add_widget_row("attachments", self.pending,
-                            lambda: _("Photos, recordings and documents"))
+                            lambda: _("Photos, recordings and documents:"))
         self.pending.changed.connect(self.mark_dirty)
         self.setAcceptDrops(True)
         if record is not None:
@@ -138,7 +141,7 @@ class RecordEditor(QDialog):
             self.fill(record.body, record)
             self._loading = False
         follow_language(self, self.retranslate)
-        self.resize(760, 820)
+        fit(self, self.PREFERRED_SIZE)
         self.retranslate()
 
     # --- building rows (used by subclasses) -------------------------------------------
@@ -313,10 +316,24 @@ class RecordEditor(QDialog):
                     text = _("{field}: {reason}").format(field=field_label(name),
                                                          reason=text)
                 row.error.show_message(text)
-                row.widget.setFocus()
+                self.focus_field(row, name)
                 return
         self.message.setText(user_message(exc))
         self.message.show()
+
+    def focus_field(self, row: Row, name: str) -> None:
+        """Put the cursor in the field in error (the minimum or maximum box named, not
+        the first box of the group) and scroll it into view."""
+        focus_part = getattr(row.widget, "focus_part", None)
+        if callable(focus_part):
+            focus_part(name)
+        else:
+            row.widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        target = QApplication.focusWidget() if self.isActiveWindow() else None
+        if target is None or not self.content.isAncestorOf(target):
+            target = row.widget
+        self.scroll.ensureWidgetVisible(target)
+        self.scroll.ensureWidgetVisible(row.error)
 
     def validate(self, data: dict[str, Any]) -> None:
         """Raise `InvalidInput` for the first field the core refuses."""

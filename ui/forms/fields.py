@@ -11,11 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -114,7 +113,11 @@ class ChoiceBox(QComboBox):
 
 
 class PartialDate(QWidget):
-    """A date typed as YYYY-MM-DD, YYYY-MM or YYYY, with its precision chosen beside it."""
+    """A date typed as YYYY-MM-DD, YYYY-MM or YYYY, with its precision chosen beside it.
+
+    The precision follows what is typed ("2024" a year, "2024-04" a month, "2024-04-02" a
+    day) until the user chooses one in the list: a full date then keeps a coarser
+    precision chosen on purpose (a day known only roughly)."""
 
     changed = Signal()
 
@@ -125,23 +128,26 @@ class PartialDate(QWidget):
         self.edit = QLineEdit(self)
         self.precision = ChoiceBox(model.DATE_PRECISIONS, blank=False, parent=self)
         self.precision.set_value("day")
+        self.chosen = False  # True once the user picked a precision in the list
         layout.addWidget(self.edit, 2)
         layout.addWidget(self.precision, 1)
         self.setFocusProxy(self.edit)
         self.edit.textChanged.connect(self._text_changed)
         self.precision.currentIndexChanged.connect(self._precision_changed)
+        self.precision.activated.connect(self._precision_chosen)
         self.retranslate()
 
     def _text_changed(self, text: str) -> None:
-        """Follow the form typed: "2024" is a year, "2024-03" a month; a full date keeps
-        a coarser precision chosen on purpose (a day known only roughly)."""
         parts = [p for p in text.strip().split("-") if p]
-        inferred = {1: "year", 2: "month"}.get(len(parts))
-        if len(parts) == 3 and self.precision.value() not in ("month", "year"):
-            inferred = "day"
+        inferred = {1: "year", 2: "month", 3: "day"}.get(len(parts))
+        if len(parts) == 3 and self.chosen and self.precision.value() in ("month", "year"):
+            inferred = None  # a day known only roughly: keep the precision chosen
         if inferred and len(parts[0]) == 4 and inferred != self.precision.value():
             self.precision.set_value(inferred)
         self.changed.emit()
+
+    def _precision_chosen(self, _index: int) -> None:
+        self.chosen = True
 
     def _precision_changed(self) -> None:
         self._placeholder()
@@ -163,63 +169,19 @@ class PartialDate(QWidget):
         return self.precision.value()
 
     def set_values(self, text: str | None, precision: str | None) -> None:
+        """A stored date and precision: a precision coarser than the date typed was
+        chosen on purpose, and is kept while the date is edited."""
+        self.chosen = False
         self.edit.setText(text or "")
         if precision:
             self.precision.set_value(precision)
+            parts = [p for p in (text or "").split("-") if p]
+            self.chosen = {1: "year", 2: "month", 3: "day"}.get(len(parts)) != precision
 
-
-class PlaceEdit(QLineEdit):
-    """A place name with suggestions from the gazetteer and places typed before."""
-
-    place_chosen = Signal(dict)
-
-    def __init__(self, suggest: Callable[[str], list[dict[str, Any]]],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._suggest = suggest
-        self._entries: dict[str, dict[str, Any]] = {}
-        self._model = QStringListModel(self)
-        self.completer_ = QCompleter(self._model, self)
-        self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.setCompleter(self.completer_)
-        self.completer_.activated[str].connect(self._chosen)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(120)
-        self._timer.timeout.connect(self.refresh_suggestions)
-        self.textEdited.connect(lambda _text: self._timer.start())
-
-    def refresh_suggestions(self) -> list[str]:
-        """Ask the gazetteer for the text typed; returns the lines offered."""
-        text = self.text().strip()
-        entries = self._suggest(text) if len(text) >= 2 else []
-        self._entries = {}
-        for entry in entries:
-            line = self._line(entry)
-            self._entries.setdefault(line, entry)
-        lines = list(self._entries)
-        self._model.setStringList(lines)
-        if lines and self.hasFocus():
-            self.completer_.complete()
-        return lines
-
-    @staticmethod
-    def _line(entry: Mapping[str, Any]) -> str:
-        parts = [p for p in (entry.get("cercle"), entry.get("region"))
-                 if p and p != entry.get("name")]
-        return f"{entry['name']} ({', '.join(parts)})" if parts else str(entry["name"])
-
-    def choose(self, line: str) -> None:
-        """Pick a suggestion as if clicked (keyboard users press Enter in the popup)."""
-        self._chosen(line)
-
-    def _chosen(self, line: str) -> None:
-        entry = self._entries.get(line)
-        if entry is None:
-            return
-        self.setText(str(entry["name"]))
-        self.place_chosen.emit(dict(entry))
+    def focus_part(self, name: str) -> None:
+        """Focus the date, or its precision for an error about the precision."""
+        target = self.precision if name == "date_precision" else self.edit
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class PerpetratorsSelector(QWidget):
@@ -259,6 +221,10 @@ class PerpetratorsSelector(QWidget):
         self.detail_label.setText(_("Perpetrators, in your words (&unit, group, names "
                                     "used locally):"))
         self.detail.setAccessibleName(field_label("perpetrators_detail"))
+
+    def focus_part(self, name: str) -> None:
+        target = self.detail if name == "perpetrators_detail" else self.list
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def codes(self) -> list[str]:
         return [self.list.item(r).data(Qt.ItemDataRole.UserRole)
@@ -314,6 +280,12 @@ class VictimCounts(QGroupBox):
             box.setSpecialValueText(_("unknown"))
             box.setAccessibleName(field_label(name))
 
+    def focus_part(self, name: str) -> None:
+        """The box in error ("injured_max"), else the first one."""
+        box = self.boxes.get(name) or next(iter(self.boxes.values()))
+        box.setFocus(Qt.FocusReason.OtherFocusReason)
+        box.selectAll()
+
     def value(self) -> dict[str, int]:
         return {name: box.value() for name, box in self.boxes.items()
                 if box.value() != self.UNKNOWN}
@@ -352,6 +324,11 @@ class ConsentChoices(QGroupBox):
             box.setText(_(model.CONSENTS[code]))
         self.partners_label.setText(_("&Named partners (when sharing is allowed):"))
         self.partners.setAccessibleName(field_label("consent_partners"))
+
+    def focus_part(self, name: str) -> None:
+        target = self.partners if name == "consent_partners" else \
+            next(iter(self.checks.values()))
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def value(self) -> list[str]:
         return [code for code, box in self.checks.items() if box.isChecked()]
@@ -398,12 +375,19 @@ class IdentitySection(QGroupBox):
         self.notice.setText(_("Only coordinators can read this section. Translators and "
                               "other monitors see the witness code, never these details. "
                               "Leave it empty if the witness prefers."))
-        shortcuts = {"name": _("Real &name"), "phone": _("&Phone"),
-                     "home": _("Exact &home"), "contact": _("Other &contact"),
-                     "notes": _("Identity n&otes")}
+        shortcuts = {"name": _("Real &name:"), "phone": _("&Phone:"),
+                     "home": _("Exact &home:"), "contact": _("Other &contact:"),
+                     "notes": _("Identity n&otes:")}
         for name, label in self.labels.items():
             label.setText(shortcuts[name])
+            # never clipped, whatever the language (the styled frame measured them short)
+            plain = shortcuts[name].replace("&", "")
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(plain) + 6)
             self.edits[name].setAccessibleName(field_label(name))
+
+    def focus_part(self, name: str) -> None:
+        edit = self.edits.get(name.split(".")[-1]) or next(iter(self.edits.values()))
+        edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def value(self) -> dict[str, str]:
         return {n: e.text().strip() for n, e in self.edits.items() if e.text().strip()}

@@ -6,13 +6,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QLineEdit
 
-from fieldapp import gazetteer, model
+from fieldapp import model
 from fieldapp.i18n import _
 from fieldapp.records import Record
 
 from .editor import RecordEditor
-from .fields import ChoiceBox, PartialDate, PerpetratorsSelector, PlaceEdit, VictimCounts
+from .fields import ChoiceBox, PartialDate, PerpetratorsSelector, VictimCounts
 from .labels import LANGUAGES
+from .places import PlaceEdit, place_suggestions
 
 
 def _number(text: str) -> Any:
@@ -49,6 +50,11 @@ class IncidentEditor(RecordEditor):
         self.add_row("locality", self.place, lambda: self.place.text().strip(),
                      lambda v: self.place.setText(v or ""), self.place.textChanged)
         self.place.place_chosen.connect(self.place_chosen)
+        self.place.textEdited.connect(self._place_typed)
+        # What the last place chosen filled in (field → text): replaced by the next
+        # choice, and its precision and coordinates dropped when the place is retyped,
+        # unless the user changed them meanwhile.
+        self._from_place: dict[str, str] = {}
         self.commune = self.add_line("commune")
         self.cercle = self.add_line("cercle")
         self.region = self.add_line("region")
@@ -59,6 +65,9 @@ class IncidentEditor(RecordEditor):
                          lambda v, e=edit: e.setText("" if v is None else str(v)),
                          edit.textChanged)
         self.geo_precision = ChoiceBox(model.GEO_PRECISIONS, parent=self.content)
+        self._place_fields = {"locality": self.place, "cercle": self.cercle,
+                              "region": self.region, "latitude": self.latitude,
+                              "longitude": self.longitude}
         self.add_row("geo_precision", self.geo_precision, self.geo_precision.value,
                      self.geo_precision.set_value, self.geo_precision.currentIndexChanged)
         self.perpetrators = PerpetratorsSelector(self.content)
@@ -102,24 +111,59 @@ class IncidentEditor(RecordEditor):
     def suggest_places(self, text: str) -> list[dict[str, Any]]:
         if self.access.closed:
             return []
-        return gazetteer.suggest(text, vault=self.access.reader_vault, limit=15)
+        return place_suggestions(text, self.access.reader_vault)
+
+    # --- places -----------------------------------------------------------------------
+    def _field_text(self, name: str) -> str:
+        if name == "geo_precision":
+            return self.geo_precision.value() or ""
+        return self._place_fields[name].text()
+
+    def _set_field(self, name: str, text: str) -> None:
+        if name == "geo_precision":
+            self.geo_precision.set_value(text or None)
+        else:
+            self._place_fields[name].setText(text)
+
+    def _forget_place(self, names: tuple[str, ...]) -> None:
+        """Empty the fields the last place filled, where they still hold its values."""
+        for name in names:
+            value = self._from_place.pop(name, None)
+            if value is not None and self._field_text(name) == value:
+                self._set_field(name, "")
+
+    def _place_typed(self, text: str) -> None:
+        """The locality was retyped: the old place's point and precision no longer hold."""
+        if self._from_place and text.strip() != self._from_place.get("locality"):
+            self._forget_place(("latitude", "longitude", "geo_precision"))
 
     def place_chosen(self, entry: dict[str, Any]) -> None:
-        """Fill region, cercle and coordinates from the chosen place (still editable)."""
-        if entry.get("kind") == "region":
-            self.region.setText(entry.get("name") or "")
-            self.place.clear()
-            self.geo_precision.set_value("region")
-            return
-        if entry.get("region"):
-            self.region.setText(entry["region"])
-        if entry.get("cercle"):
-            self.cercle.setText(entry["cercle"])
-        if entry.get("latitude") is not None and entry.get("longitude") is not None:
-            self.latitude.setText(str(entry["latitude"]))
-            self.longitude.setText(str(entry["longitude"]))
-            if not self.geo_precision.value():
-                self.geo_precision.set_value("near")
+        """A town fills locality, cercle, region, coordinates and "near"; a cercle or a
+        region fills its own fields and says only the area is known. Everything stays
+        editable; a precision or coordinates the user set by hand are kept."""
+        self._forget_place(tuple(self._from_place))
+        kind = entry.get("kind")
+        name = str(entry.get("name") or "")
+        filled: dict[str, str] = {}
+        if kind == "region":
+            filled = {"locality": "", "region": name, "geo_precision": "region"}
+        elif kind == "cercle":
+            filled = {"locality": "", "cercle": name,
+                      "region": str(entry.get("region") or ""), "geo_precision": "region"}
+        else:
+            filled = {"locality": name, "cercle": str(entry.get("cercle") or ""),
+                      "region": str(entry.get("region") or "")}
+            if entry.get("latitude") is not None and entry.get("longitude") is not None \
+                    and not (self.latitude.text().strip() or self.longitude.text().strip()):
+                filled.update(latitude=str(entry["latitude"]),
+                              longitude=str(entry["longitude"]), geo_precision="near")
+        if "geo_precision" in filled and self.geo_precision.value():
+            del filled["geo_precision"]  # chosen by hand: the user knows better
+        for field, text in filled.items():
+            if field in ("cercle", "region") and not text:
+                continue
+            self._set_field(field, text)
+        self._from_place = {k: v for k, v in filled.items() if v}
 
     def retranslate_title(self) -> None:
         if self.record is None:

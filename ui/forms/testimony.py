@@ -17,14 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import gazetteer, model
+from fieldapp import model
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
 from fieldapp.records import Record, RecordStore
 
 from .editor import RecordEditor
-from .fields import ChoiceBox, ConsentChoices, IdentitySection, PlaceEdit
+from .fields import ChoiceBox, ConsentChoices, IdentitySection
 from .labels import LANGUAGES
+from .places import PlaceEdit, place_suggestions
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -170,7 +171,7 @@ class TestimonyEditor(RecordEditor):
     def suggest_places(self, text: str) -> list[dict[str, Any]]:
         if self.access.closed:
             return []
-        return gazetteer.suggest(text, vault=self.access.reader_vault, limit=15)
+        return place_suggestions(text, self.access.reader_vault)
 
     def retranslate_title(self) -> None:
         if self.record is None:

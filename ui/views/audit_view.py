@@ -18,6 +18,7 @@ from fieldapp.i18n import _, ngettext
 
 from ..models.audit_log import AuditLogModel
 from ..models.vault_access import VaultAccess
+from .empty_state import fit_columns
 
 
 class AuditLogPage(QWidget):
@@ -53,6 +54,7 @@ class AuditLogPage(QWidget):
 
     def refresh(self) -> None:
         self.model.reload()
+        fit_columns(self.table, self.table.horizontalHeader(), wide=-1, max_chars=40)
 
     def verify(self) -> bool:
         if self.access.closed:

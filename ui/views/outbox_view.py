@@ -20,20 +20,25 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldapp import audit, membership
+from fieldapp import audit, membership, outbox
 from fieldapp.i18n import N_, _, format_timestamp, ngettext
 from fieldapp.messages import user_message
 from fieldapp.profile import Vault
 from sync import client as sync_client
 from sync.transport import Settings
 
+from ..icons import icon
 from ..models.outbox import OutboxModel
 from ..models.vault_access import VaultAccess
+from ..sizes import size_text
+from .empty_state import EmptyState, fit_columns
+from .flow_layout import FlowLayout
 
 ESCALATE_AFTER = 3
 TEXT_ONLY_KEY = "sync_text_only"
@@ -42,10 +47,11 @@ LAST_SYNC_KEY = "last_sync_at"
 # What the sync client is doing (its progress phases), in words.
 PHASES: dict[str, str] = {
     "text": N_("Sending records…"),
-    "media": N_("Sending attachments…"),
-    "upload": N_("Sending attachments…"),
+    "media": N_("Sending photos and files…"),
+    "upload": N_("Sending photos and files…"),
     "pull": N_("Receiving records…"),
     "download": N_("Receiving attachments…"),
+    "waiting": N_("No answer from the server yet; trying again…"),
 }
 SYNCING = N_("Syncing…")  # a phase the panel does not know yet
 CALM = "QFrame { background: #eef2f6; border: 1px solid #b8c4d0; border-radius: 4px; }"
@@ -66,14 +72,27 @@ def sync_succeeded(report: Any) -> bool:
     return server_reached(report) and bool(getattr(report, "pulled", True))
 
 
+@dataclasses.dataclass
+class SyncOutcome:
+    """One sync as the user counts it: in records, not in the items the protocol moves
+    (a record with two photos is one record, sent only when all of it is)."""
+
+    report: Any
+    records_sent: int = 0       # records fully confirmed by this sync
+    records_waiting: int = 0    # records with anything still not confirmed
+
+
 def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
-             cancel: threading.Event, job: Any = None) -> Any:
+             cancel: threading.Event, job: Any = None) -> SyncOutcome:
     """Worker (net lane): one sync on a connection of its own, so saving records is never
     blocked by a slow link; notes the time of the last successful sync."""
     conn = vault.reader(check_same_thread=False)
     try:
         own = dataclasses.replace(vault, conn=conn)
+        before = outbox.unsent_records(conn)
         settings = Settings(cancel=cancel)
+        if job is not None:  # a retry is coming: the bar says it waits, it does not stand
+            settings.on_wait = lambda: job.report(0, 0, "waiting")
         # The same tuning variables as `fieldapp sync` (tests use them for quick retries).
         if os.environ.get("FIELDAPP_SYNC_BACKOFF"):
             settings.backoff = float(os.environ["FIELDAPP_SYNC_BACKOFF"])
@@ -83,7 +102,8 @@ def run_sync(vault: Vault, *, text_only: bool, budget: int | None,
                              on_progress=job.report if job is not None else None)
         if sync_succeeded(report):
             own.set_setting(LAST_SYNC_KEY, audit.now())
-        return report
+        after = outbox.unsent_records(conn)
+        return SyncOutcome(report, len(before - after), len(after))
     finally:
         conn.close()
 
@@ -114,22 +134,33 @@ class SyncPanel(QWidget):
         self.last_sync = QLabel(self)
         layout.addWidget(self.joined_label)
         layout.addWidget(self.last_sync)
-        controls = QHBoxLayout()
-        self.sync_button = QPushButton(self)
+        self.sync_button = QPushButton(icon("sync"), "", self)
         self.cancel_button = QPushButton(self)
         self.cancel_button.hide()
         self.progress = QProgressBar(self)
         self.progress.hide()
+        actions = QHBoxLayout()
+        for widget in (self.sync_button, self.cancel_button):
+            actions.addWidget(widget)
+        actions.addWidget(self.progress, 3)
+        actions.addStretch(1)  # the button keeps its size when the bar is hidden
+        layout.addLayout(actions)
         self.text_only = QCheckBox(self)
         self.budget_label = QLabel(self)
         self.budget = QSpinBox(self)
         self.budget.setRange(0, 100_000)
         self.budget_label.setBuddy(self.budget)
-        for widget in (self.sync_button, self.cancel_button, self.progress, self.text_only,
-                       self.budget_label, self.budget):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        layout.addLayout(controls)
+        # The options wrap onto two lines on a narrow screen.
+        options = QWidget(self)
+        flow = FlowLayout(options)
+        flow.addWidget(self.text_only)
+        budget_pair = QWidget(options)
+        pair = QHBoxLayout(budget_pair)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(self.budget_label)
+        pair.addWidget(self.budget)
+        flow.addWidget(budget_pair)
+        layout.addWidget(options)
         self.phase = QLabel(self)
         layout.addWidget(self.phase)
         self.count_label = QLabel(self)
@@ -143,7 +174,11 @@ class SyncPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setTabKeyNavigation(False)
-        layout.addWidget(self.table, 1)
+        self.empty = EmptyState("outbox", self)
+        self.table_stack = QStackedWidget(self)
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty)
+        layout.addWidget(self.table_stack, 1)
         self.sync_button.clicked.connect(self.sync_now)
         self.cancel_button.clicked.connect(self.cancel)
         self.model.reloaded.connect(self._update_count)
@@ -182,8 +217,19 @@ class SyncPanel(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
-        self.count_label.setText(ngettext("{n} record on this device",
-                                          "{n} records on this device", total).format(n=total))
+        self.empty.set_text(_("No records on this device yet. Each record you save shows "
+                              "here until the server has all of it."))
+        self.table_stack.setCurrentWidget(self.table if total or not self._loaded
+                                          else self.empty)
+        if total:
+            fit_columns(self.table, self.table.horizontalHeader(), wide=1)
+        waiting = 0 if self.access.closed else \
+            len(outbox.unsent_records(self.access.reader_vault.conn))
+        self.count_label.setText(_("{records}; {waiting}.").format(
+            records=ngettext("{n} record on this device", "{n} records on this device",
+                             total).format(n=total),
+            waiting=ngettext("{n} waiting to be sent", "{n} waiting to be sent",
+                             waiting).format(n=waiting)))
 
     def _update_labels(self) -> None:
         if not self.joined:
@@ -235,27 +281,43 @@ class SyncPanel(QWidget):
             self.phase.setText(_("Stopping after the current piece…"))
 
     def _progress(self, done: int, total: int, phase: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        """Move the bar only with what the server confirmed. A step finished, or a retry
+        coming, shows a busy bar: never a full bar while nothing moves."""
         if phase and not self._cancel_event.is_set():  # "Stopping…" stays until the end
             self.phase.setText(_(PHASES.get(phase, SYNCING)))
+        if total <= 0 or done >= total:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat("")
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done / total))
+        if phase in ("upload", "media", "download"):
+            self.progress.setFormat(_("{done} of {total}").format(
+                done=size_text(done), total=size_text(total)))
+        else:
+            self.progress.setFormat("%p%")
 
-    def _synced(self, report: Any) -> None:
-        counts = {"sent": getattr(report, "sent", 0),
-                  "received": getattr(report, "received", 0),
-                  "pending": getattr(report, "pending", 0)}
+    def _synced(self, outcome: SyncOutcome) -> None:
+        report = outcome.report
+        sent = ngettext("{n} record sent", "{n} records sent",
+                        outcome.records_sent).format(n=outcome.records_sent)
+        waiting = ngettext("{n} record still waiting", "{n} records still waiting",
+                           outcome.records_waiting).format(n=outcome.records_waiting)
+        received = getattr(report, "received", 0)
+        received_text = ngettext("{n} update received", "{n} updates received",
+                                 received).format(n=received)
         reached = server_reached(report)
         self.last_result = "succeeded" if sync_succeeded(report) else "failed"
         if reached:
             self.failures = 0
             self.banner.hide()
-            self.phase.setText(_("Sync finished: {sent} sent, {received} received, "
-                                 "{pending} still waiting.").format(**counts))
+            self.phase.setText(_("Sync finished: {sent}, {received}, {waiting}.").format(
+                sent=sent, received=received_text, waiting=waiting))
         else:
             self.failures += 1
             self.show_unreachable()
-            self.phase.setText(_("The server could not be reached: {sent} sent, {pending} "
-                                 "still waiting here, safe.").format(**counts))
+            self.phase.setText(_("The server could not be reached: {sent}, {waiting} "
+                                 "here, safe.").format(sent=sent, waiting=waiting))
         self._ended()
         self.refresh()
         self.sync_finished.emit(sync_succeeded(report))

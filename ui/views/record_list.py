@@ -7,13 +7,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -24,11 +24,15 @@ from fieldapp.i18n import N_, _, current_language, format_number, ngettext
 
 from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
+from ..keys import keys_text
 from ..models.records import ID_ROLE, RecordTableModel
 from ..models.vault_access import VaultAccess
+from .empty_state import EmptyState, fit_columns
+from .flow_layout import FlowLayout
 from .record_view import RecordView
 
 SEARCH_DELAY_MS = 250
+PAGE_ICONS = {"incident": "incidents", "testimony": "testimonies", "person": "people"}
 NO_DATE = QDate(1960, 1, 1)
 
 
@@ -81,14 +85,13 @@ class RecordListPage(QWidget):
         self.search_label.setBuddy(self.search)
         top.addWidget(self.search_label)
         top.addWidget(self.search, 1)
-        self.count_label = QLabel(self)
-        top.addWidget(self.count_label)
+        # Incidents and testimonies are created from the toolbar: one "New" per screen.
         self.new_button = QPushButton(self)
+        self.new_button.setVisible(kind not in ("incident", "testimony"))
         top.addWidget(self.new_button)
         self.new_button.clicked.connect(lambda: self.new_requested.emit(self.kind))
         layout.addLayout(top)
 
-        filters = QGridLayout()  # two rows of three filters: fits 1024 pixels
         self.region_label = QLabel(self)
         self.region = QComboBox(self)
         self.region.setEditable(True)
@@ -113,22 +116,47 @@ class RecordListPage(QWidget):
         self.date_from, self.date_to = DateFilter(self), DateFilter(self)
         self.from_label.setBuddy(self.date_from)
         self.to_label.setBuddy(self.date_to)
-        for index, widget in enumerate((
-                self.region_label, self.region, self.event_label, self.event_type,
-                self.perpetrator_label, self.perpetrator, self.status_label, self.status,
-                self.from_label, self.date_from, self.to_label, self.date_to)):
-            filters.addWidget(widget, index // 6, index % 6)
-        filters.setColumnStretch(6, 1)
-        layout.addLayout(filters)
+        # Drop-downs as wide as a short choice, not as the longest one: the filters must
+        # fit a 1024 px screen beside the sidebar (the list opens wider when clicked).
+        for box, chars in ((self.region, 12), (self.event_type, 16), (self.perpetrator, 14),
+                           (self.status, 14)):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(chars)
+            box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+        # Each filter keeps its label beside it; the filters wrap onto a second line
+        # when the window is narrow.
+        self.filters_row = QWidget(self)
+        flow = FlowLayout(self.filters_row)
+        self._filter_pairs: list[QWidget] = []
+        for label, widget in ((self.region_label, self.region),
+                              (self.event_label, self.event_type),
+                              (self.perpetrator_label, self.perpetrator),
+                              (self.status_label, self.status),
+                              (self.from_label, self.date_from),
+                              (self.to_label, self.date_to)):
+            pair = QWidget(self.filters_row)
+            pair_layout = QHBoxLayout(pair)
+            pair_layout.setContentsMargins(0, 0, 0, 0)
+            pair_layout.addWidget(label)
+            pair_layout.addWidget(widget)
+            flow.addWidget(pair)
+            self._filter_pairs.append(pair)
+        layout.addWidget(self.filters_row)
         # Only incidents have a date, a region and a type of event to filter on.
         has_events = kind == "incident"
-        for widget in (self.event_label, self.event_type, self.region_label, self.region,
-                       self.perpetrator_label, self.perpetrator,
-                       self.from_label, self.date_from, self.to_label, self.date_to):
-            widget.setVisible(has_events)
+        for index in (0, 1, 2, 4, 5):  # all but the status
+            self._filter_pairs[index].setVisible(has_events)
+        self.count_label = QLabel(self)
+        layout.addWidget(self.count_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.table = QTableView(self.splitter)
+        # The table, or what to do next when there is nothing to list.
+        self.table_stack = QStackedWidget(self.splitter)
+        self.table = QTableView(self.table_stack)
+        self.empty = EmptyState(PAGE_ICONS.get(kind, "empty"), self.table_stack)
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -143,9 +171,6 @@ class RecordListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in enumerate((40, 18, 14, 26, 12)):
-            header.resizeSection(column, char * chars)
         if not has_events:
             for column in (1, 2, 3):
                 self.table.setColumnHidden(column, True)
@@ -254,7 +279,31 @@ class RecordListPage(QWidget):
 
     def _reloaded(self) -> None:
         self._update_count()
+        self._update_empty()
+        fit_columns(self.table, self.table.horizontalHeader())
         self.results_shown.emit()
+
+    def _filtering(self) -> bool:
+        return bool(self.model.query) or any(self.filters().values())
+
+    def _update_empty(self) -> None:
+        """An empty list says what to do next (or that the search found nothing)."""
+        if self.model.total or not getattr(self, "_loaded", False):
+            self.table_stack.setCurrentWidget(self.table)
+            return
+        if self._filtering():
+            text = _("Nothing matches these words or filters. Clear the search box or the "
+                     "filters to see every record.")
+        elif self.kind == "incident":
+            text = _("No incidents yet — New incident ({keys})").format(
+                keys=keys_text("Ctrl+N"))
+        elif self.kind == "testimony":
+            text = _("No testimonies yet — New testimony ({keys})").format(
+                keys=keys_text("Ctrl+Shift+N"))
+        else:
+            text = _("No people yet — New person, or add them from a testimony.")
+        self.empty.set_text(text)
+        self.table_stack.setCurrentWidget(self.empty)
 
     def _update_count(self) -> None:
         total = self.model.total
@@ -304,3 +353,4 @@ class RecordListPage(QWidget):
         self.model.retranslate()
         self.view.retranslate()
         self._update_count()
+        self._update_empty()

@@ -22,6 +22,8 @@ from fieldapp.records import Record
 
 from ..attachments import AttachmentsPanel
 from ..forms.labels import FIELD_LABELS, KIND_LABELS, field_label, value_text
+from ..icons import icon
+from ..keys import keys_text
 from ..models.records import date_text
 from ..models.vault_access import VaultAccess
 
@@ -53,9 +55,9 @@ class RecordView(QWidget):
         self.heading.setFont(font)
         layout.addWidget(self.heading)
         buttons = QHBoxLayout()
-        self.edit_button = QPushButton(self)
-        self.history_button = QPushButton(self)
-        self.testimony_button = QPushButton(self)
+        self.edit_button = QPushButton(icon("edit"), "", self)
+        self.history_button = QPushButton(icon("history"), "", self)
+        self.testimony_button = QPushButton(icon("new_testimony"), "", self)
         for button in (self.edit_button, self.history_button, self.testimony_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -83,8 +85,10 @@ class RecordView(QWidget):
         self.edit_button.setText(_("&Edit"))
         self.history_button.setText(_("&History"))
         self.testimony_button.setText(_("Add a &testimony"))
-        self.edit_button.setToolTip(_("Edit this record (Ctrl+E)"))
-        self.history_button.setToolTip(_("See and compare earlier versions (Ctrl+H)"))
+        self.edit_button.setToolTip(_("Edit this record ({keys})").format(
+            keys=keys_text("Ctrl+E")))
+        self.history_button.setToolTip(_("See and compare earlier versions ({keys})").format(
+            keys=keys_text("Ctrl+H")))
         self.fields.setAccessibleName(_("Record details"))
         self.attachments.retranslate()
         self._render()
