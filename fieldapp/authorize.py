@@ -69,7 +69,7 @@ def check(conn: Connection, item: Mapping[str, Any], *, sender_id: str, seq: int
     kind = str(item.get("type"))
     named = NAMED_BY.get(kind)
     if named is not None and item.get(named) != who.pseudonym:
-        raise NotAllowed(reason=f"{named} is not the sender")
+        raise NotAllowed(reason="the name it gives is not its sender's")
     _not_in_future(item.get("created_at"), now)
     rule = _RULES.get(kind)
     if rule is None:
@@ -103,34 +103,42 @@ def _author_device(conn: Connection, record_id: Any, me: str) -> str | None:
 
 
 def _own_or_coordinator(conn: Connection, record_id: Any, who: Peer, me: str,
-                        what: str) -> None:
+                        reason: str) -> None:
     author = _author_device(conn, record_id, me)
     if author is not None and author != who.device_id and who.role != "coordinator":
-        raise NotAllowed(reason=f"{what} of another device's record")
+        raise NotAllowed(reason=reason)
+
+
+def _from_role(what: str, who: Peer) -> NotAllowed:
+    """Refused for the sender's role ("a review from a monitor")."""
+    return NotAllowed(reason=f"{what} from a {who.role}")
 
 
 def _version(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> None:
     if who.role not in ("monitor", "coordinator"):
-        raise NotAllowed(reason=f"a record version from a {who.role}")
-    _own_or_coordinator(conn, item.get("record_id"), who, me, "a version")
+        raise _from_role("a record version", who)
+    _own_or_coordinator(conn, item.get("record_id"), who, me,
+                        "a version of another device's record")
     if item.get("kind") == "identity" and item.get("owner") is not None:
-        _own_or_coordinator(conn, item.get("owner"), who, me, "an identity")
+        _own_or_coordinator(conn, item.get("owner"), who, me,
+                            "an identity of another device's record")
 
 
 def _attachment(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> None:
     if who.role not in ("monitor", "coordinator"):
-        raise NotAllowed(reason=f"an attachment from a {who.role}")
-    _own_or_coordinator(conn, item.get("record_id"), who, me, "an attachment")
+        raise _from_role("an attachment", who)
+    _own_or_coordinator(conn, item.get("record_id"), who, me,
+                        "an attachment of another device's record")
 
 
 def _review(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> None:
     if who.role != "coordinator":
-        raise NotAllowed(reason=f"a review from a {who.role}")
+        raise _from_role("a review", who)
 
 
 def _assignment(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> None:
     if who.role != "coordinator":
-        raise NotAllowed(reason=f"an assignment from a {who.role}")
+        raise _from_role("an assignment", who)
     target = item.get("translator_device")
     if target == me:
         return
@@ -143,7 +151,7 @@ def _translation(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) 
     if who.role == "coordinator":
         return
     if who.role != "translator":
-        raise NotAllowed(reason=f"a translation from a {who.role}")
+        raise _from_role("a translation", who)
     for fields, in conn.execute(
             "SELECT fields FROM assignment WHERE record_id = ? AND translator_device = ? "
             "AND target_lang = ?", (item.get("record_id"), who.device_id,

@@ -92,6 +92,35 @@ REASONS: dict[str, str] = {
     "unknown item type": N_("an unknown kind of item"),
     "version hash does not match its content": N_("its version hash does not match its "
                                                   "content"),
+    # items a sender may not send (NotAllowed, fieldapp/authorize.py)
+    "sender revoked": N_("its sender was revoked"),
+    "the name it gives is not its sender's": N_("the name it gives is not its sender's"),
+    "bad created_at": N_("its date is not valid"),
+    "dated in the future": N_("it is dated in the future"),
+    "a version of another device's record": N_("a new version of a record another device "
+                                               "wrote"),
+    "an identity of another device's record": N_("an identity for a record another device "
+                                                 "wrote"),
+    "an attachment of another device's record": N_("an attachment to a record another "
+                                                   "device wrote"),
+    "a record version from a translator": N_("a record written by a translator"),
+    "an attachment from a translator": N_("an attachment sent by a translator"),
+    "a review from a monitor": N_("a review sent by a monitor"),
+    "a review from a translator": N_("a review sent by a translator"),
+    "an assignment from a monitor": N_("an assignment sent by a monitor"),
+    "an assignment from a translator": N_("an assignment sent by a translator"),
+    "a translation from a monitor": N_("a translation sent by a monitor"),
+    "assigned to a device that is not an approved translator": N_(
+        "an assignment to a device that is not an approved translator"),
+    "not assigned to this translator": N_("a translation of something not assigned to its "
+                                          "translator"),
+    # lists of devices (RosterInvalid, fieldapp/roster.py)
+    "older than the one held": N_("it is older than the one held"),
+    "a revoked device comes back": N_("a revoked device comes back in it"),
+    "a device's keys changed": N_("a device's keys changed in it"),
+    "device id does not match its keys": N_("a device id does not match its keys"),
+    "a device is listed twice": N_("a device is listed twice"),
+    "not a roster": N_("it is not a list of devices"),
     # the link (ServerUnreachable)
     "broken changes feed": N_("the list of changes from the server is broken"),
     "demo server did not start": N_("the demo server did not start"),
@@ -303,11 +332,12 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "RosterConflict": lambda p: _("Another coordinator changed the list of devices at the "
                                   "same moment; try again."),
     "RosterInvalid": lambda p: _("A list of devices was refused ({reason}); the one held "
-                                 "stays.").format(reason=_p(p, "reason")),
+                                 "stays.").format(reason=reason_text(p.get("reason"))),
     "SenderNotApproved": lambda p: _("An item from a device that no coordinator approved was "
                                      "put aside; it is applied if the device is approved."),
     "NotAllowed": lambda p: _("An item received was refused and put aside: its sender may "
-                              "not do this ({reason}).").format(reason=_p(p, "reason")),
+                              "not do this ({reason}).").format(
+                                  reason=reason_text(p.get("reason"))),
     "TLSPinMismatch": lambda p: _("The server's certificate does not match its pin: someone "
                                   "may be intercepting the connection. Nothing was sent."),
     "TLSUntrusted": lambda p: _("The server's certificate is not trusted by this computer; "
@@ -419,6 +449,13 @@ def outbox_reason(stored: object) -> str:
         return _("refused: {reason}").format(reason=reason_text(params.get("reason")))
     if name in ("NotFound", "AttachmentDamaged", "UnreadableFile"):
         return _("its file is missing or damaged on this computer")
+    # items received and put aside (quarantine)
+    if name in ("NotAllowed", "ItemRejected"):
+        return reason_text(params.get("reason", ""))
+    if name == "SenderNotApproved":
+        return _("from a device no coordinator has approved (yet)")
+    if name.startswith("Envelope") or name in ("UnknownEpoch", "NotARecipient"):
+        return _("altered, incomplete or not readable here")
     return _("it could not be prepared for sending")
 
 

@@ -318,7 +318,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
                          "{n} items received were refused and put aside (latest first):",
                          len(state["quarantine"])).format(n=len(state["quarantine"])))
         for q in state["quarantine"]:
-            ctx.out(f"  {q['received_at']}  {q['source']}  {q['sender'] or '?'}  {q['reason']}")
+            ctx.out(f"  {q['received_at']}  {q['source']}  {q['sender'] or '?'}  "
+                    f"{outbox_reason(q['reason'])}")
     return 0
 
 

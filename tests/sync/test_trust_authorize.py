@@ -58,14 +58,16 @@ def test_a_monitor_can_not_review_even_in_a_coordinators_name(project, tmp_path)
     assert coord.records.get(rid).status != "verified"
     assert not coord.conn.execute("SELECT 1 FROM review").fetchone()
     reasons = quarantine_reasons(coord)
-    assert any("reviewer is not the sender" in r for r in reasons), reasons
+    assert any("the name it gives is not its sender's" in r for r in reasons), reasons
     assert any("a review from a monitor" in r for r in reasons), reasons
     assert {a["sender"] for a in audit_quarantines(coord)} == {
         membership(mon.conn).device_id}
     coord.close()
     status = run_cli(tmp_path / "coord", "status", rid)
     assert status.code == 0, status.err
-    assert "refused and put aside" in status.out and "a review from a monitor" in status.out
+    assert "refused and put aside" in status.out and "a review sent by a monitor" in status.out
+    french = run_cli(tmp_path / "coord", "status", rid, FIELDAPP_LANG="fr")
+    assert "Traceback" not in french.err and "review" not in french.out.lower(), french.out
 
 
 def test_a_translator_can_not_rewrite_a_monitors_testimony(project) -> None:
@@ -91,7 +93,7 @@ def test_a_translator_can_not_rewrite_a_monitors_testimony(project) -> None:
     assert coord.records.get(tes).body["text"] == TESTIMONY["text"]
     assert len(coord.records.history(tes)) == 1
     reasons = quarantine_reasons(coord)
-    assert any("author is not the sender" in r for r in reasons), reasons
+    assert any("the name it gives is not its sender's" in r for r in reasons), reasons
     assert any("a record version from a translator" in r for r in reasons), reasons
 
 
