@@ -75,6 +75,23 @@ NARRATIVE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Labels shared by the forms, the lists and the reports.
+COUNT_LABELS: dict[str, str] = {  # victim counts: how many people (plural)
+    "killed": N_("People killed"), "injured": N_("People injured"),
+    "abducted": N_("People abducted"), "detained": N_("People detained"),
+    "displaced": N_("People displaced"),
+}
+REVIEW_STATUS_LABELS: dict[str, str] = {
+    "new": N_("New"), "needs-info": N_("Needs more information"),
+    "verified": N_("Verified"), "unsubstantiated": N_("Unsubstantiated"),
+    "duplicate": N_("Duplicate"),
+}
+LANGUAGE_LABELS: dict[str, str] = {
+    "fr": N_("French"), "en": N_("English"), "bm": N_("Bambara"), "ff": N_("Fula"),
+    "son": N_("Songhay"), "tmh": N_("Tamasheq"), "ar": N_("Arabic"),
+}
+
+
 # --- field checkers ---------------------------------------------------------------------
 def _text(limit: int = MAX_TEXT, required: bool = False) -> Callable[[str, Any], Any]:
     def check(name: str, value: Any) -> Any:

@@ -46,22 +46,11 @@ FIELDS: dict[str, str] = {
     "elderly": N_("Elderly"), "unknown": N_("Unknown"),
 }
 
-COUNTS: dict[str, str] = {
-    "killed": N_("People killed"), "injured": N_("People injured"),
-    "abducted": N_("People abducted"), "detained": N_("People detained"),
-    "displaced": N_("People displaced"),
-}
+COUNTS = model.COUNT_LABELS
 
-REVIEW_STATUSES: dict[str, str] = {
-    "new": N_("New"), "needs-info": N_("Needs more information"),
-    "verified": N_("Verified"), "unsubstantiated": N_("Unsubstantiated"),
-    "duplicate": N_("Duplicate"),
-}
+REVIEW_STATUSES = model.REVIEW_STATUS_LABELS
 
-LANGUAGES: dict[str, str] = {
-    "fr": N_("French"), "en": N_("English"), "bm": N_("Bambara"), "ff": N_("Fula"),
-    "son": N_("Songhay"), "tmh": N_("Tamasheq"), "ar": N_("Arabic"),
-}
+LANGUAGES = model.LANGUAGE_LABELS
 
 VOCABULARIES: dict[str, dict[str, str]] = {
     "event_type": model.EVENT_TYPES,

@@ -58,22 +58,11 @@ FIELD_LABELS: dict[str, str] = {
 
 # Rows of the victim counts (plural, how many people). Their own words: the same codes
 # in a person's situation (model.PERSON_STATUSES) are said of ONE person ("Tué(e)").
-COUNT_LABELS: dict[str, str] = {
-    "killed": N_("People killed"), "injured": N_("People injured"),
-    "abducted": N_("People abducted"), "detained": N_("People detained"),
-    "displaced": N_("People displaced"),
-}
+COUNT_LABELS = model.COUNT_LABELS
 
-REVIEW_STATUSES: dict[str, str] = {
-    "new": N_("New"), "needs-info": N_("Needs more information"),
-    "verified": N_("Verified"), "unsubstantiated": N_("Unsubstantiated"),
-    "duplicate": N_("Duplicate"),
-}
+REVIEW_STATUSES = model.REVIEW_STATUS_LABELS
 
-LANGUAGES: dict[str, str] = {
-    "fr": N_("French"), "en": N_("English"), "bm": N_("Bambara"), "ff": N_("Fula"),
-    "son": N_("Songhay"), "tmh": N_("Tamasheq"), "ar": N_("Arabic"),
-}
+LANGUAGES = model.LANGUAGE_LABELS
 
 KIND_LABELS: dict[str, str] = {
     "incident": N_("Incident"), "testimony": N_("Testimony"), "person": N_("Person"),

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QWidget
 
-from fieldapp import gazetteer, model
+from fieldapp import model
 from fieldapp.i18n import N_, _
 
 from ..forms.fields import ChoiceBox
 from ..forms.labels import REVIEW_STATUSES
-from .record_list import NO_DATE, DateFilter
+from .record_list import NO_DATE, DateFilter, retranslate_region_filter
 
 KEYS = ("region", "event_type", "perpetrator", "status", "date_from", "date_to")
 COMBO_CHARS = 12
@@ -90,15 +90,7 @@ class IncidentFilters(QWidget):
                  "date_from": _("&From:"), "date_to": _("&To:")}
         for key, text in texts.items():
             self.labels[key].setText(text)
-        self.region.setAccessibleName(_("Filter by region"))
-        self.region.lineEdit().setPlaceholderText(_("(all regions)"))
-        current = self.region.currentText()
-        self.region.blockSignals(True)
-        self.region.clear()
-        self.region.addItem("")
-        self.region.addItems([p["name"] for p in gazetteer.places() if p["kind"] == "region"])
-        self.region.setEditText(current)
-        self.region.blockSignals(False)
+        retranslate_region_filter(self.region)
         for box in (self.date_from, self.date_to):
             box.follow_language()
             box.setSpecialValueText(_("any date"))

@@ -62,6 +62,20 @@ class DateFilter(QDateEdit):
         return None if self.date() == NO_DATE else self.date().toString("yyyy-MM-dd")
 
 
+def retranslate_region_filter(box: QComboBox) -> None:
+    """The region filter's words and choices (the gazetteer's regions), keeping what is
+    typed; shared by the lists, the dashboard and the map."""
+    box.setAccessibleName(_("Filter by region"))
+    box.lineEdit().setPlaceholderText(_("(all regions)"))
+    current = box.currentText()
+    box.blockSignals(True)
+    box.clear()
+    box.addItem("")
+    box.addItems([p["name"] for p in gazetteer.places() if p["kind"] == "region"])
+    box.setEditText(current)
+    box.blockSignals(False)
+
+
 class RecordListPage(QWidget):
     """Records of one kind; search and filters apply to the same table."""
 
@@ -327,15 +341,7 @@ class RecordListPage(QWidget):
                                          "(Ctrl+F)"))
         self.search.setAccessibleName(_("Search records"))
         self.region_label.setText(_("&Region:"))
-        self.region.setAccessibleName(_("Filter by region"))
-        self.region.lineEdit().setPlaceholderText(_("(all regions)"))
-        current = self.region.currentText()
-        self.region.blockSignals(True)
-        self.region.clear()
-        self.region.addItem("")
-        self.region.addItems([p["name"] for p in gazetteer.places() if p["kind"] == "region"])
-        self.region.setEditText(current)
-        self.region.blockSignals(False)
+        retranslate_region_filter(self.region)
         self.event_label.setText(_("T&ype:"))
         self.status_label.setText(_("St&atus:"))
         self.perpetrator_label.setText(_("Perpetrat&or:"))
