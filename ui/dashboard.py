@@ -147,17 +147,16 @@ class DashboardPage(QWidget):
         self._job: Any = None
         self._again = False
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
         self.filters = IncidentFilters(self)
-        top.addWidget(self.filters, 1)
-        side = QVBoxLayout()
+        layout.addWidget(self.filters)
+        # The total and the report button under the filters, not beside them: the page
+        # then fits the width a 1024 px screen leaves it.
+        side = QHBoxLayout()
         self.total = QLabel(self)
         self.report_button = QPushButton(self)
-        side.addWidget(self.total)
+        side.addWidget(self.total, 1)
         side.addWidget(self.report_button)
-        side.addStretch(1)
-        top.addLayout(side)
-        layout.addLayout(top)
+        layout.addLayout(side)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)

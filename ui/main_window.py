@@ -4,12 +4,13 @@ Pages: Incidents, Testimonies, People (lists with search, filters and the chosen
 Dashboard (counts and charts; a bar click filters the list), Map (offline),
 Outbox (sync panel), Audit log; Settings opens the shell's dialog. Everything is reachable
 with the keyboard: Ctrl+N new incident, Ctrl+Shift+N new testimony, Ctrl+F search,
-Ctrl+E edit, Ctrl+H history, Ctrl+1…7 pages, Ctrl+P PDF report, F5 sync now, Ctrl+L lock,
+Ctrl+E edit, Ctrl+H history, Ctrl+1…9 pages, Ctrl+P PDF report, F5 sync now, Ctrl+L lock,
 Ctrl+Shift+L panic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp import APP_NAME, i18n
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import N_, _, format_timestamp
+from fieldapp.i18n import _, format_timestamp
 from fieldapp.messages import user_message
 
 from .dashboard import DashboardPage
@@ -40,6 +41,7 @@ from .icons import icon
 from .keys import keys_text
 from .map.page import MapPage
 from .models.vault_access import VaultAccess
+from .pages import PageSpec, pages_for
 from .views.audit_view import AuditLogPage
 from .views.outbox_view import LAST_SYNC_KEY, SyncPanel
 from .views.record_list import RecordListPage
@@ -50,17 +52,7 @@ try:
 except ImportError:  # pragma: no cover - the shell's module
     PANIC_SHORTCUT = QKeySequence("Ctrl+Shift+L")
 
-PAGES: tuple[tuple[str, str], ...] = (
-    ("incidents", N_("Incidents")), ("testimonies", N_("Testimonies")),
-    ("people", N_("People")), ("dashboard", N_("Dashboard")), ("map", N_("Map")),
-    ("outbox", N_("Outbox")), ("audit", N_("Audit log")), ("settings", N_("Settings")),
-)
-SHORTCUT_PAGES = 7  # Ctrl+1 … Ctrl+7
-# The icon of each page (ui.icons names); a page without one shows its name only.
-PAGE_ICONS: dict[str, str] = {"incidents": "incidents", "testimonies": "testimonies",
-                              "people": "people", "dashboard": "dashboard",
-                              "map": "map", "outbox": "outbox", "audit": "audit",
-                              "settings": "settings"}
+SHORTCUT_PAGES = 9  # Ctrl+1 … Ctrl+9, the first pages of the sidebar
 SIDEBAR_STYLE = ("QListWidget#sidebar { border: none; background: #f1f5f9; outline: 0; }"
                  "QListWidget#sidebar::item { padding: 6px 8px; border-radius: 4px; "
                  "color: #1e293b; }"
@@ -93,11 +85,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setStyleSheet(SIDEBAR_STYLE)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for key, _label in PAGES:
-            item = QListWidgetItem(self.sidebar)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            if key in PAGE_ICONS:
-                item.setIcon(icon(PAGE_ICONS[key]))
         self.stack = QStackedWidget(self)
         self.incidents = RecordListPage(self.access, "incident", self.stack)
         self.testimonies = RecordListPage(self.access, "testimony", self.stack)
@@ -110,8 +97,8 @@ class MainWindow(QMainWindow):
             "incidents": self.incidents, "testimonies": self.testimonies,
             "people": self.people, "dashboard": self.dashboard, "map": self.map,
             "outbox": self.outbox, "audit": self.audit}
-        for page in self.pages.values():
-            self.stack.addWidget(page)
+        self.page_specs: list[PageSpec] = []
+        self._build_sidebar()
         for page in (self.incidents, self.testimonies, self.people):
             page.edit_requested.connect(self.edit_record)
             page.history_requested.connect(self.show_history)
@@ -158,7 +145,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self._history_current)
         for number in range(1, SHORTCUT_PAGES + 1):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self,
-                      activated=lambda n=number: self.sidebar.setCurrentRow(n - 1))
+                      activated=lambda n=number: self._choose_row(n - 1))
 
         self.sync_status = QLabel(self)
         self.statusBar().addPermanentWidget(self.sync_status)
@@ -189,14 +176,54 @@ class MainWindow(QMainWindow):
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
 
+    def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
+        """How to make each page that is not made for everyone (the desks' pages)."""
+        return {}
+
+    def _build_sidebar(self) -> None:
+        """One sidebar row per page this device's role sees (again after joining)."""
+        self.page_specs = pages_for(self.access.role)
+        factories = self._page_factories()
+        for spec in self.page_specs:
+            if spec.key not in self.pages and spec.key in factories:
+                self.pages[spec.key] = factories[spec.key]()
+        self.sidebar.blockSignals(True)
+        self.sidebar.clear()
+        for spec in self.page_specs:
+            item = QListWidgetItem(self.sidebar)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            if spec.icon:
+                item.setIcon(icon(spec.icon))
+            page = self.pages.get(spec.key)
+            if page is not None and self.stack.indexOf(page) < 0:
+                self.stack.addWidget(page)
+        self.sidebar.blockSignals(False)
+
+    def role_changed(self) -> None:
+        """The device joined a project or changed role: pages follow, names too."""
+        current = self.current_key()
+        self._build_sidebar()
+        self.retranslate()
+        self._highlight_current_page()
+        if current not in {s.key for s in self.page_specs}:
+            self.show_page("incidents")
+
+    def current_key(self) -> str:
+        page = self.current_page()
+        return next((k for k, p in self.pages.items() if p is page), "incidents")
+
+    def _choose_row(self, row: int) -> None:
+        if 0 <= row < self.sidebar.count():
+            self.sidebar.setCurrentRow(row)
+
     def show_page(self, key: str) -> None:
-        keys = [k for k, _label in PAGES]
+        keys = [spec.key for spec in self.page_specs]
         self.sidebar.setCurrentRow(keys.index(key))
 
     def _page_chosen(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or row >= len(self.page_specs):
             return
-        key = PAGES[row][0]
+        key = self.page_specs[row].key
         if key == "settings":
             # Settings is a dialog, not a page: the highlight goes back to the page shown,
             # once the click that chose Settings has finished selecting it.
@@ -208,7 +235,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         if isinstance(page, RecordListPage):
             page.ensure_loaded()
-        elif isinstance(page, SyncPanel | AuditLogPage | DashboardPage | MapPage):
+        elif hasattr(page, "refresh"):
             page.refresh()
 
     def show_incidents(self, filters: dict[str, str]) -> None:
@@ -226,7 +253,9 @@ class MainWindow(QMainWindow):
         self.report_dialog.show()
 
     def _highlight_current_page(self) -> None:
-        row = self.stack.currentIndex()
+        keys = [spec.key for spec in self.page_specs]
+        current = self.current_key()
+        row = keys.index(current) if current in keys else 0
         self.sidebar.blockSignals(True)
         self.sidebar.setCurrentRow(row, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.sidebar.blockSignals(False)
@@ -352,12 +381,12 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(_("{app} — {pseudonym}").format(app=APP_NAME,
                                                              pseudonym=self.access.pseudonym))
-        for row, (_key, label) in enumerate(PAGES):
+        for row, spec in enumerate(self.page_specs):
             item = self.sidebar.item(row)
-            item.setText(_(label))
+            item.setText(_(spec.label))
             if row < SHORTCUT_PAGES:
                 item.setToolTip(_("{page} ({keys})").format(
-                    page=_(label), keys=keys_text(QKeySequence(f"Ctrl+{row + 1}"))))
+                    page=_(spec.label), keys=keys_text(QKeySequence(f"Ctrl+{row + 1}"))))
         self._fit_sidebar()
         self.sidebar.setAccessibleName(_("Sections"))
         self.toolbar.setWindowTitle(_("Main actions"))
@@ -375,9 +404,8 @@ class MainWindow(QMainWindow):
             shortcut = PANIC_SHORTCUT if action is self.panic_action else action.shortcut()
             action.setText(text)
             action.setToolTip(tip.format(keys=keys_text(shortcut)))
-        for page in (self.incidents, self.testimonies, self.people, self.dashboard,
-                     self.map, self.outbox, self.audit):
-            page.retranslate()
+        for page in self.pages.values():
+            page.retranslate()  # type: ignore[attr-defined]
         self._update_status()
 
     def _fit_sidebar(self) -> None:

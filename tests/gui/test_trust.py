@@ -115,7 +115,8 @@ def test_the_sidebar_highlight_follows_the_page(qtbot, window):
     settings_row = sidebar.count() - 1
     rect = sidebar.visualItemRect(sidebar.item(settings_row))
     qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: [sidebar.row(i) for i in sidebar.selectedItems()] == [3])
+    outbox_row = [spec.key for spec in window.page_specs].index("outbox")
+    qtbot.waitUntil(lambda: [sidebar.row(i) for i in sidebar.selectedItems()] == [outbox_row])
     assert window.controller.calls == ["settings"]
     assert window.current_page() is window.outbox
 

@@ -65,19 +65,17 @@ class MapPage(QWidget):
         self._job: Any = None
         self._again = False
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
         self.filters = IncidentFilters(self)
-        top.addWidget(self.filters, 1)
-        buttons = QVBoxLayout()
-        zoom_row = QHBoxLayout()
+        layout.addWidget(self.filters)
+        # The count and the zoom buttons on a row of their own, under the filters: beside
+        # them the page would be wider than a 1024 px screen leaves it (896 px).
+        buttons = QHBoxLayout()
+        self.count = QLabel(self)
+        buttons.addWidget(self.count, 1)
         self.zoom_in, self.zoom_out, self.fit_button = (QPushButton(self) for _ in range(3))
         for button in (self.zoom_in, self.zoom_out, self.fit_button):
-            zoom_row.addWidget(button)
-        buttons.addLayout(zoom_row)
-        self.count = QLabel(self)
-        buttons.addWidget(self.count)
-        top.addLayout(buttons)
-        layout.addLayout(top)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.canvas = MapCanvas(self.splitter)

@@ -15,7 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from fieldapp import drafts
+from fieldapp import drafts, membership
+from fieldapp.errors import NotJoined
 from fieldapp.profile import Vault
 from fieldapp.records import RecordStore
 
@@ -52,6 +53,16 @@ class VaultAccess(QObject):
         self._writer_conn = vault.reader(check_same_thread=False)
         self.writer_vault = dataclasses.replace(vault, conn=self._writer_conn)
         self.closed = False
+
+    @property
+    def role(self) -> str | None:
+        """This device's role in its project (None: not in a project yet)."""
+        if self.closed:
+            return None
+        try:
+            return membership.membership(self._reader_conn).role
+        except NotJoined:
+            return None
 
     @property
     def has_attachments(self) -> bool:

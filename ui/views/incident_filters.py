@@ -16,7 +16,7 @@ from ..forms.labels import REVIEW_STATUSES
 from .record_list import NO_DATE, DateFilter, retranslate_region_filter
 
 KEYS = ("region", "event_type", "perpetrator", "status", "date_from", "date_to")
-COMBO_CHARS = 12
+COMBO_CHARS = 10
 
 
 class IncidentFilters(QWidget):
