@@ -86,6 +86,17 @@ REASONS: dict[str, str] = {
     "bad parent": N_("the version it follows is not valid"),
     "bad status": N_("its status is not valid"),
     "bad target_lang": N_("its target language is not valid"),
+    "bad source_lang": N_("its source language is not valid"),
+    "bad confidence": N_("its confidence is not valid"),
+    "bad duplicate_of": N_("the record it names as the original is not valid"),
+    "bad version_hash": N_("the version it names is not valid"),
+    "bad field": N_("the field it names is not valid"),
+    "bad text": N_("its text is not valid"),
+    "bad translator_device": N_("the translator it names is not valid"),
+    "bad sha256_original": N_("its checksum of the original file is malformed"),
+    "bad file_key": N_("its file key is malformed"),
+    "bad thumbnail": N_("its thumbnail is not valid"),
+    "bad stripped": N_("its note on removed metadata is not valid"),
     "header does not match the content": N_("its header does not match its content"),
     "kind differs from the record's": N_("its kind differs from the record's"),
     "payload is not JSON": N_("its content is not JSON"),
@@ -121,6 +132,7 @@ REASONS: dict[str, str] = {
     "device id does not match its keys": N_("a device id does not match its keys"),
     "a device is listed twice": N_("a device is listed twice"),
     "not a roster": N_("it is not a list of devices"),
+    "not in the roster": N_("the device is not in the project's list of devices"),
     # the link (ServerUnreachable)
     "broken changes feed": N_("the list of changes from the server is broken"),
     "demo server did not start": N_("the demo server did not start"),
@@ -198,6 +210,10 @@ def reason_text(reason: object) -> str:
         return _(REASONS[text])
     if text in _STRERROR:
         return os_error_text(text)
+    if text.startswith("bad ") and text[4:].replace("_", "").isalnum():
+        # an item's malformed field (f"bad {key}" in fieldapp/incoming.py): the key is a
+        # field name of the protocol, shown as it is inside a translated sentence
+        return _("its field “{field}” is not valid").format(field=text[4:])
     return text
 
 

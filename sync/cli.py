@@ -119,7 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("approve", help=_("approve a device waiting to join, after comparing "
                                          "its fingerprint (coordinator)"))
-    p.add_argument("device_id", metavar="DEVICE_ID")
+    p.add_argument("device_id", metavar=_("DEVICE_ID"),
+                   help=_("the device's id (see “fieldapp devices”)"))
     p.add_argument("--fingerprint", required=True, metavar=_("CODE"),
                    help=_("the fingerprint the person joining reads to you"))
     p.add_argument("--role", choices=["monitor", "translator", "coordinator"],

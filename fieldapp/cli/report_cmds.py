@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction, render_pdf: Callable[..., Any]) ->
     p.add_argument("--with-identities", action="store_true",
                    help=_("coordinators only: include the identities of witnesses and "
                           "victims, and protection concerns"))
-    p.add_argument("--region", help=_("only this region"))
+    p.add_argument("--region", metavar=_("REGION"), help=_("only this region"))
     p.add_argument("--type", dest="event_type", choices=list(model.EVENT_TYPES),
                    help=_("only this type of event"))
     p.add_argument("--status", choices=list(REVIEW_STATUSES),

@@ -136,7 +136,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     return build_parser(COMMAND_GROUPS)
 
 
-SAME_IN_FRENCH = {"ID", "N", "URL", "SHA256", "PORT"}
+SAME_IN_FRENCH = {"ID", "N", "URL", "SHA256", "PORT", "DATE", "CODE"}  # French words too
 
 
 def test_every_option_has_a_translated_help_line_and_metavar() -> None:

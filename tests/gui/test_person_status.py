@@ -1,4 +1,5 @@
-"""A person's status is said of ONE person ("Tué(e)", "Disparu(e)"), never with the plural
+"""A person's status is said of ONE person ("Personne tuée", "Personne disparue": no
+"Tué(e)", which the French checks refuse), never with the plural
 labels of the victim counts ("Tués"), and it is not confused with the record's review
 status."""
 
@@ -23,8 +24,8 @@ def test_person_status_words_differ_from_the_victim_count_words(french) -> None:
         status = i18n._(model.PERSON_STATUSES[code])
         count = i18n._(COUNT_LABELS[code])
         assert status != count, (code, status)
-    assert i18n._(model.PERSON_STATUSES["killed"]) == "Tué(e)"
-    assert i18n._(model.PERSON_STATUSES["missing"]) == "Disparu(e)"
+    assert i18n._(model.PERSON_STATUSES["killed"]) == "Personne tuée"
+    assert i18n._(model.PERSON_STATUSES["missing"]) == "Personne disparue"
     assert i18n._(COUNT_LABELS["killed"]) == "Personnes tuées"
 
 
@@ -39,16 +40,16 @@ def test_person_form_and_record_view_show_singular_status(qtbot, vault, ops, fre
         qtbot.addWidget(editor)
         status_box = editor.rows["status"].widget
         words = [status_box.itemText(i) for i in range(status_box.count())]
-        assert "Tué(e)" in words and "Enlevé(e)" in words, words
+        assert "Personne tuée" in words and "Personne enlevée" in words, words
         assert not {"Tués", "Blessés", "Disparus", "Détenus"} & set(words), words
-        assert editor.rows["status"].label.text() == "Situation :"
+        assert editor.rows["status"].label.text() == "Situation\u202f:"
 
         record_id = vault.records.add("person", {"code": "V-MOP-031", "role": "victim",
                                                  "status": "abducted"})
         view = RecordView(access)
         qtbot.addWidget(view)
         rows = dict(view.rows(vault.records.get(record_id)))
-        assert rows["Situation"] == "Enlevé(e)", rows
+        assert rows["Situation"] == "Personne enlevée", rows
         assert rows["Statut"] == "Nouveau", rows   # the review status, apart
         labels = [label for label, _text in view.rows(vault.records.get(record_id))]
         assert len(labels) == len(set(labels)), labels

@@ -32,7 +32,8 @@ def test_role_label_translates_every_role_and_keeps_unknown_codes() -> None:
     try:
         i18n.set_language("fr")
         assert [role_label(r) for r in ("coordinator", "monitor", "translator")] == [
-            "coordinateur", "observateur", "traducteur"]
+            "coordinateur ou coordinatrice", "observateur ou observatrice",
+            "traducteur ou traductrice"]
         assert role_label("auditor") == "auditor"
         i18n.set_language("en")
         assert role_label("monitor") == "monitor"
