@@ -32,7 +32,7 @@ def joined(tmp_path: Path):
         invite = tmp_path / "monitor.invite"
         coord.ok("invite", "--role", "monitor", "--out", str(invite))
         monitor = Person(tmp_path, "monitor", "Sahel-7")
-        monitor.ok("join", str(invite))
+        monitor.join(invite, coord)  # and approved: an unapproved device sends nothing
         yield monitor.path, server
     finally:
         server.stop()

@@ -21,7 +21,7 @@ from fieldapp.crypto.keys import ProjectKeys
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import membership
 from fieldapp.profile import Profile
-from sync import enroll
+from sync import devices, enroll
 from sync.errors import (
     BadServerUrl,
     PlainHttpRefused,
@@ -32,7 +32,7 @@ from sync.tls import is_loopback_host, normalise_pin
 from sync.transport import Settings, check_server_url, pinned_context
 from tests.conftest import PASSPHRASE
 from tests.sync.conftest import HTTPS_ANY, ServerProcess, start_server
-from tests.sync.helpers import Person, fast_settings
+from tests.sync.helpers import Person, fast_settings, fingerprint
 from tests.sync.tlshelpers import ForwardProxy, Impostor, make_certificate, run_audited
 
 PIN = "ab" * 32
@@ -248,7 +248,7 @@ def test_project_invite_join_sync_over_https_with_the_pin(tls_server, tmp_path: 
     written = json.loads(invite.read_text())
     assert written["tls_pin"] == pin and written["server_url"] == tls_server.url
     monitor = Person(tmp_path, "monitor", "Sahel-7")
-    monitor.ok("join", str(invite))
+    monitor.join(invite, coord)
     rid = monitor.add("incident", {"title": "Pillage à Boni", "occurred_on": "2024-03-02",
                                    "event_type": "looting"}, tmp_path)
     sent = monitor.ok("sync", "--json").json()
@@ -401,6 +401,13 @@ def test_insecure_http_is_kept_for_a_lab_server_and_warned(tmp_path: Path) -> No
             enroll.join(vault, invite, settings=fast_settings(proxy=proxy.url,
                                                               insecure_http=True))
             assert membership(vault.conn).insecure_http is True
+            coord_vault = Profile(coord.path).unlock(PASSPHRASE)
+            try:  # the coordinator approves it, through the same lab link
+                devices.approve(coord_vault, membership(vault.conn).device_id,
+                                fingerprint(vault),
+                                settings=fast_settings(proxy=proxy.url, insecure_http=True))
+            finally:
+                coord_vault.close()
         finally:
             vault.close()
 
