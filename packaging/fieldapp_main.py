@@ -3,7 +3,7 @@
 
 import sys
 
-from fieldapp.cli import main
+from fieldapp.cli.root import main  # the composition root: every command group and the app
 
 if __name__ == "__main__":
     sys.exit(main())
