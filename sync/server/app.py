@@ -22,12 +22,10 @@ from sync import protocol as p
 from . import auth
 from .blobs import BlobStore
 from .limits import BodyLimit
-from .locks import file_lock
+from .locks import START_LOCK, file_lock
 from .routes import install_routes
 from .service import ApiError, Server, error_response, log
 from .storage import Storage, make_engine, migrate
-
-START_LOCK = ".start-lock"
 
 
 def create_app(data_dir: Path | str, database_url: str | None = None, *,

@@ -24,6 +24,10 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+# In the data folder: held while a process makes or reads what all must share (receipt
+# key, self-signed certificate, bootstrap token) and runs the migrations.
+START_LOCK = ".start-lock"
+
 _guard = threading.Lock()
 _thread_locks: dict[str, threading.Lock] = {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -26,9 +27,11 @@ from sync.server.service import ROSTER_TTL
 
 from .conftest import (
     HTTP,
+    HTTPS_ANY,
     Enrolled,
     PostgresCluster,
     ServerProcess,
+    certificate_pin,
     enroll,
     register_project,
     start_server,
@@ -254,3 +257,21 @@ def test_revocation_through_one_process_is_obeyed_by_the_other(
     time.sleep(ROSTER_TTL + 0.5)
     answer = HTTP.get(b.url + "/v1/changes", headers=mon.headers)
     assert answer.status_code == 401 and answer.json()["code"] == "revoked"
+
+
+# --- first start of several processes at once, over HTTPS -------------------------------
+def test_processes_started_together_serve_one_self_signed_certificate(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    url, data = postgres.new_database(), tmp_path / "server-data"
+    with ThreadPoolExecutor(3) as pool:
+        servers = list(pool.map(lambda _n: start_server(data, url, tls=True), range(3)))
+    try:
+        served = {certificate_pin(ssl.get_server_certificate(("127.0.0.1", s.port)).encode())
+                  for s in servers}
+        assert served == {servers[0].tls_pin}
+        keys = {HTTPS_ANY.get(s.url + "/v1/server").json()["server_sign_public"]
+                for s in servers}
+        assert len(keys) == 1
+    finally:
+        for s in servers:
+            s.stop()
