@@ -6,6 +6,8 @@ Server part (this file's `ingest` and `wire_ratio`):
   and on PostgreSQL (a throwaway cluster); prints envelopes/s and p50/p99 request latency,
   one PUT per envelope and batched ``POST /v1/push``. Targets: ≥ 1,000 envelopes/s,
   p99 < 500 ms.
+* ingest with one and with two server processes on one PostgreSQL database and one data
+  folder (devices split between them), batched pushes: what a second process adds.
 * pull: a coordinator reads 10,000 envelopes from the changes feed, then verifies and
   decrypts them; records/s of each step.
 * wire: 1,000 records (hybrid suite, identity sections for a third of them) plus 20 photo
@@ -14,6 +16,7 @@ Server part (this file's `ingest` and `wire_ratio`):
 Client parts (pull rate, slow-link proxy) may be added as further functions.
 
     .venv/bin/python benchmarks/sync.py [--devices 50] [--per-device 100] [--batch 10] [--quick]
+        [--processes-only]
 """
 
 from __future__ import annotations
@@ -79,14 +82,15 @@ def _prepare(url_server, devices: int, per_device: int) -> tuple[Enrolled, list[
     return coordinator, work
 
 
-def _push_all(url: str, work: list[tuple[Enrolled, list[bytes]]],
+def _push_all(urls: list[str], work: list[tuple[Enrolled, list[bytes]]],
               batch: int) -> tuple[float, list[float], int]:
-    """Every device pushes from its own thread and connection, all at once."""
+    """Every device pushes from its own thread and connection, all at once; device i to
+    server process i mod len(urls)."""
     latencies: list[float] = []
     failures = [0]
     start = threading.Barrier(len(work) + 1)
 
-    def device_loop(who: Enrolled, items: list[bytes]) -> None:
+    def device_loop(url: str, who: Enrolled, items: list[bytes]) -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             client.get("/v1/health")
             start.wait()
@@ -109,7 +113,8 @@ def _push_all(url: str, work: list[tuple[Enrolled, list[bytes]]],
                 if not ok:
                     failures[0] += 1
 
-    threads = [threading.Thread(target=device_loop, args=w) for w in work]
+    threads = [threading.Thread(target=device_loop, args=(urls[i % len(urls)], *w))
+               for i, w in enumerate(work)]
     for t in threads:
         t.start()
     start.wait()
@@ -119,8 +124,11 @@ def _push_all(url: str, work: list[tuple[Enrolled, list[bytes]]],
     return time.perf_counter() - t0, latencies, failures[0]
 
 
-def ingest(backend: str, devices: int, per_device: int, batch: int) -> dict[str, float]:
-    """Envelopes/s and latency for ``devices`` concurrent pushers on ``backend``."""
+def ingest(backend: str, devices: int, per_device: int, batch: int,
+           processes: int = 1) -> dict[str, float]:
+    """Envelopes/s and latency for ``devices`` concurrent pushers on ``backend``, spread
+    over ``processes`` server processes sharing the database and the data folder
+    (PostgreSQL only for more than one, docs/DEPLOY.md)."""
     tmp = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
     cluster = None
     try:
@@ -130,12 +138,14 @@ def ingest(backend: str, devices: int, per_device: int, batch: int) -> dict[str,
             if cluster is None:
                 return {"skipped": 1.0}
             url = cluster.new_database()
-        server = start_server(tmp / "data", url, extra=("--rate-limit", "0"))
+        servers = [start_server(tmp / "data", url, extra=("--rate-limit", "0"))
+                   for _ in range(processes)]
         try:
-            _coord, work = _prepare(server, devices, per_device)
-            elapsed, latencies, failures = _push_all(server.url, work, batch)
+            _coord, work = _prepare(servers[0], devices, per_device)
+            elapsed, latencies, failures = _push_all([s.url for s in servers], work, batch)
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
         total = devices * per_device
         latencies.sort()
         return {"envelopes": total, "seconds": elapsed, "rate": total / elapsed,
@@ -239,6 +249,21 @@ def wire_ratio(records: int = 1000, photos: int = 20, photo_bytes: int = 400_000
             "per_envelope_overhead": env.overhead()}
 
 
+def print_processes(devices: int, per_device: int, batch: int) -> None:
+    """Ingest on PostgreSQL with one, then two server processes (same database and data
+    folder; half the devices on each)."""
+    for processes in (1, 2):
+        r = ingest("postgresql", devices, per_device, batch, processes)
+        if "skipped" in r:
+            print("ingest with several processes: skipped (PostgreSQL not installed)")
+            return
+        print(f"ingest postgresql, {processes} server process{'es' if processes > 1 else ''} "
+              f"on one database, POST /v1/push × {batch}: {r['rate']:7.0f} envelopes/s "
+              f"({int(r['envelopes'])} from {devices} devices), p50 {r['p50_ms']:.0f} ms, "
+              f"p99 {r['p99_ms']:.0f} ms, {int(r['failures'])} failed  "
+              f"({os.cpu_count()} CPU cores)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=50)
@@ -246,8 +271,13 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="fewer envelopes")
+    parser.add_argument("--processes-only", action="store_true",
+                        help="only ingest with one and two server processes (PostgreSQL)")
     args = parser.parse_args()
     per_device = 10 if args.quick else args.per_device
+    if args.processes_only:
+        print_processes(args.devices, per_device, args.batch)
+        return 0
 
     w = wire_ratio()
     print(f"wire: {w['records']} records, hybrid suite: {w['records_wire']:,} wire bytes / "
@@ -270,6 +300,8 @@ def main() -> int:
                   f"({int(r['envelopes'])} from {args.devices} devices), p50 "
                   f"{r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms per request, "
                   f"{int(r['failures'])} failed  (target ≥ 1000/s, p99 < 500 ms)")
+    if "postgresql" in backends:
+        print_processes(args.devices, per_device, args.batch)
     # Client side, end to end through SyncClient (benchmarks/sync_client.py, engineer S2).
     from benchmarks.sync_client import print_client_figures
 

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-import imageio_ffmpeg
-
 from . import fsutil
 from .errors import MediaRejected, UnsafePath
 from .media import FileType, metadata_kind, sniff
@@ -76,10 +74,13 @@ def handles(ftype: FileType) -> bool:
 
 
 def ffmpeg_exe() -> str | None:
-    """The ffmpeg binary to use, or None when this installation has none."""
+    """The ffmpeg binary to use, or None when this installation has none (imported here:
+    the server's image leaves imageio-ffmpeg and its 165 MB binary out)."""
     try:
+        import imageio_ffmpeg
+
         return imageio_ffmpeg.get_ffmpeg_exe()
-    except RuntimeError:
+    except (ImportError, RuntimeError):
         return None
 
 

@@ -22,6 +22,7 @@ from sync import protocol as p
 from . import auth
 from .blobs import BlobStore
 from .limits import BodyLimit
+from .locks import START_LOCK, file_lock
 from .routes import install_routes
 from .service import ApiError, Server, error_response, log
 from .storage import Storage, make_engine, migrate
@@ -35,22 +36,25 @@ def create_app(data_dir: Path | str, database_url: str | None = None, *,
     registered, keeps a one-time bootstrap token in DATA/bootstrap-token. ``tls_pin`` (the
     pin of the certificate it is served with) is reported by ``GET /v1/server``."""
     data = auth.prepare_data_dir(Path(data_dir))
-    key = auth.ServerKey(data)
-    engine = make_engine(data, database_url)
-    migrate(engine)
-    storage = Storage(engine)
-    server = Server(data, storage, key, BlobStore(data / "blobs"),
-                    auth.RateLimiter(rate, burst), auth.RateLimiter(rate / 2, burst),
-                    tls_pin=tls_pin)
-    if storage.project_row() is None:
-        token_file = data / auth.BOOTSTRAP_FILE
-        token = token_file.read_text("ascii").strip() if token_file.exists() else ""
-        if not token or storage.get_meta("bootstrap_hash") != auth.token_hash(token):
-            token = auth.write_bootstrap(data)
-            storage.set_meta("bootstrap_hash", auth.token_hash(token))
-        server.bootstrap_token = token
-    else:
-        auth.forget_bootstrap(data)
+    # Several processes may start at once on one data folder: one at a time makes the
+    # receipt key and the bootstrap token, so that they all use the same.
+    with file_lock(data / START_LOCK):
+        key = auth.ServerKey(data)
+        engine = make_engine(data, database_url)
+        migrate(engine)
+        storage = Storage(engine)
+        server = Server(data, storage, key, BlobStore(data / "blobs"),
+                        auth.RateLimiter(rate, burst), auth.RateLimiter(rate / 2, burst),
+                        tls_pin=tls_pin)
+        if storage.project_row() is None:
+            token_file = data / auth.BOOTSTRAP_FILE
+            token = token_file.read_text("ascii").strip() if token_file.exists() else ""
+            if not token or storage.get_meta("bootstrap_hash") != auth.token_hash(token):
+                token = auth.write_bootstrap(data)
+                storage.set_meta("bootstrap_hash", auth.token_hash(token))
+            server.bootstrap_token = token
+        else:
+            auth.forget_bootstrap(data)
 
     app = FastAPI(title="fieldapp sync server", version=str(p.PROTOCOL_VERSION),
                   docs_url=None, redoc_url=None, redirect_slashes=False)

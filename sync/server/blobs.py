@@ -5,7 +5,14 @@ name is the hex SHA-256 of its bytes, validated against ``^[0-9a-f]{64}$`` befor
 is built, so no id can reach a file outside ``blobs/``. A chunk is appended and fsynced
 before its new offset is acknowledged; a chunk cut mid-way is dropped whole, so an upload
 resumes from the last acknowledged byte. The whole blob's SHA-256 is checked before it
-is published under its final name.
+is published under its final name (``os.replace``: atomic, a reader sees the whole blob
+or none).
+
+Several server processes may share the folder (docs/DEPLOY.md), and a client may send
+one upload's chunks to any of them: an upload's writes are serialised by a lock file
+``<sha256>.lock`` (`sync.server.locks.file_lock`, seen by every process), removed once the
+blob is published. The ``.part`` name is shared on purpose: it is what lets an upload
+resume on another process.
 """
 
 from __future__ import annotations
@@ -13,10 +20,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fieldapp.fsutil import FILE_MODE, fsync_dir, secure_mkdir, write_all
+
+from .locks import file_lock
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -49,16 +59,15 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = secure_mkdir(root)
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
 
-    def lock(self, blob_id: str) -> threading.Lock:
-        """The lock serialising writes to one upload (two PATCHes at once must not both
-        pass the offset check)."""
-        with self._guard:
-            if len(self._locks) > 10_000:
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            return self._locks.setdefault(check_id(blob_id), threading.Lock())
+    @contextmanager
+    def lock(self, blob_id: str) -> Iterator[None]:
+        """Hold the lock serialising writes to one upload, across threads and processes
+        (two PATCHes at once must not both pass the offset check). Once the blob is
+        complete, the lock file is removed on release."""
+        path = self.root / (check_id(blob_id) + ".lock")
+        with file_lock(path, remove_if=lambda: self.exists(blob_id)):
+            yield
 
     def _path(self, blob_id: str, part: bool) -> Path:
         name = check_id(blob_id) + (".part" if part else "")

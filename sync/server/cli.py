@@ -24,6 +24,7 @@ from fieldapp.i18n import _
 from ..tls import is_loopback_host
 from . import tls
 from .auth import prepare_data_dir
+from .locks import START_LOCK, file_lock
 
 
 class ServerStartFailed(FieldappError):
@@ -107,7 +108,8 @@ def _certificate(args: argparse.Namespace, data: Path) -> tls.ServerCertificate:
     try:
         if args.tls_cert:
             return tls.load_given(Path(args.tls_cert), Path(args.tls_key))
-        return tls.self_signed(data, args.tls_name or tls.default_names(args.host))
+        with file_lock(data / START_LOCK):  # processes starting together share one
+            return tls.self_signed(data, args.tls_name or tls.default_names(args.host))
     except (ssl.SSLError, OSError, ValueError):
         raise ServerStartFailed(reason="certificate") from None
 

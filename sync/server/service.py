@@ -26,7 +26,9 @@ from .blobs import BlobStore
 from .storage import KeyConflict, Storage, StoredItem
 
 log = logging.getLogger("fieldapp.server")
-ROSTER_TTL = 2.0  # seconds a process trusts its copy of the latest roster (others may write)
+# Seconds a process trusts its copy of the latest roster and its caches of callers and
+# devices: other processes on the same database may approve or revoke meanwhile.
+ROSTER_TTL = 2.0
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 DEVICE_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -89,17 +91,24 @@ class Server:
         self._suite: str | None = None
         self._roster: rosters.Roster | None = None
         self._roster_read_at = -ROSTER_TTL
+        self._revocations = -1
 
     # --- the roster ---------------------------------------------------------------------
     def roster(self) -> rosters.Roster | None:
         """The latest roster stored (verified when it was accepted); None while the
-        project has none (then the server's own device list decides, as before rosters)."""
+        project has none (then the server's own device list decides, as before rosters).
+        Read again every ROSTER_TTL seconds, with the number of revoked devices: when
+        either changed (here or in another process), the caches of callers and devices
+        are emptied."""
         if time.monotonic() - self._roster_read_at >= ROSTER_TTL:
             data = self.storage.latest_roster()
             found = rosters.parse(data) if data else None
-            if (found and found.counter) != (self._roster and self._roster.counter):
-                self._callers.clear()  # approvals and roles may have changed
+            revocations = self.storage.revocations()
+            if (found and found.counter) != (self._roster and self._roster.counter) \
+                    or revocations != self._revocations:
+                self._callers.clear()  # approvals, roles or revocations changed
                 self._devices.clear()
+            self._revocations = revocations
             self._roster = found
             self._roster_read_at = time.monotonic()
         return self._roster

@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    func,
     select,
     text,
 )
@@ -168,6 +169,8 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # several processes may start at once
+            conn.execute(text("SELECT pg_advisory_xact_lock(7358)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -536,6 +539,12 @@ class Storage:
             values.update(complete=True, completed_at=now_ms())
         with self.writing() as conn:
             conn.execute(blob.update().where(blob.c.sha256 == sha256).values(**values))
+
+    def revocations(self) -> int:
+        """How many devices were ever revoked (a change tells other processes' caches)."""
+        with self.reading() as conn:
+            return int(conn.execute(select(func.count()).select_from(device).where(
+                device.c.revoked_at.is_not(None))).scalar() or 0)
 
     def count_items(self) -> int:
         with self.reading() as conn:
