@@ -327,3 +327,74 @@ def _mutate(data: bytes, cut: int, flips: list[int]) -> bytes:
         if out:
             out[flip % len(out)] ^= 1 << (flip % 8)
     return bytes(out)
+
+
+# --- what the clear header shows (issue 9, point 6) -------------------------------------------
+def _uuid7_pair() -> tuple[str, str]:
+    """Two UUIDv7 sharing their millisecond, as a testimony and its identity record do."""
+    from fieldapp.text import uuid7
+
+    first = uuid.UUID(uuid7())
+    second = uuid.UUID(bytes=first.bytes[:6] + os.urandom(10))
+    return str(first), str(second)
+
+
+def test_the_clear_header_shows_no_record_id_section_or_time() -> None:
+    author, coordinator, _ = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    testimony, identity = _uuid7_pair()
+    narrative = sealed(epoch, author, record_id=testimony, section="narrative")
+    secret = sealed(epoch, author, record_id=identity, section="identity", kind="identity")
+    for data, rid in ((narrative, testimony), (secret, identity)):
+        clear = data[:env.HEADER_LEN]
+        assert uuid.UUID(rid).bytes[:6] not in data  # the creation time, to the millisecond
+        assert uuid.UUID(rid).bytes not in data and rid.encode() not in data
+        assert clear[:2] == narrative[:2]  # format and suite only: no section code
+        assert not hasattr(env.parse_envelope(data), "section")
+    a, b = env.parse_envelope(narrative), env.parse_envelope(secret)
+    assert a.item_id[:12] != b.item_id[:12]  # nothing shared, nothing linked
+    opened = env.open_envelope(secret, epochs={epoch.epoch_id: epoch},
+                               sign_keys={author.id: author.device.sign_public})
+    assert (opened.record_id, opened.section, opened.kind) == (identity, "identity", "identity")
+
+
+def test_item_ids_find_duplicates_within_an_epoch_and_link_nothing_across() -> None:
+    author, coordinator, translator = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    other = epoch_for(author, coordinator, translator)
+    rid = str(uuid.uuid4())
+    once = sealed(epoch, author, b"one", record_id=rid)
+    twice = sealed(epoch, author, b"two", record_id=rid)  # the same version, sealed again
+    assert env.parse_envelope(once).item_id == env.parse_envelope(twice).item_id
+    assert env.parse_envelope(once).item_id == env.item_id(
+        epoch, record_id=rid, version_hash=VH, section="narrative")
+    elsewhere = sealed(other, author, b"one", record_id=rid)
+    assert env.parse_envelope(elsewhere).item_id != env.parse_envelope(once).item_id
+    as_identity = sealed(epoch, author, b"one", record_id=rid, section="identity")
+    assert env.parse_envelope(as_identity).item_id != env.parse_envelope(once).item_id
+
+
+def test_an_item_id_that_does_not_match_the_content_is_refused() -> None:
+    """A sender cannot file one record version under another's item id: the id is
+    recomputed from the decrypted contents."""
+    import cryptography.hazmat.primitives.asymmetric.ed25519 as ed
+
+    author, coordinator, _ = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    data = bytearray(sealed(epoch, author))
+    data[18:50] = bytes.fromhex(env.item_id(epoch, record_id=str(uuid.uuid4()),
+                                            version_hash=VH, section="narrative"))
+    body = bytes(data[:-64])
+    resigned = body + ed.Ed25519PrivateKey.from_private_bytes(
+        author.device.sign_private).sign(body)
+    with pytest.raises(env.EnvelopeTampered):
+        env.open_envelope(resigned, epochs={epoch.epoch_id: epoch},
+                          sign_keys={author.id: author.device.sign_public})
+
+
+def test_format_1_envelopes_are_refused() -> None:
+    author, coordinator, _ = parties("X25519")
+    data = bytearray(sealed(epoch_for(author, coordinator), author))
+    data[0] = env.TYPE_ENVELOPE_V1
+    with pytest.raises(env.EnvelopeTampered):
+        env.parse_envelope(bytes(data))
