@@ -24,6 +24,7 @@ from tests.sync.trust import server_engine
 
 pytestmark = pytest.mark.timeout(300)
 
+CAP = 1000  # frames per push (p.MAX_PUSH_ITEMS), written out so the test reads alone
 TESTIMONY = {"witness_code": "T-12", "text": "Deux bergers arrêtés au puits de Ber.",
              "language": "fr", "identity": {"name": "Nom Inventé", "phone": "+22370000002"}}
 
@@ -83,7 +84,7 @@ def _one_byte_frames(n: int) -> bytes:
 
 def test_frames_per_push_and_answer_size_are_capped(project: Project) -> None:
     s, mon = project.server, project.monitor
-    too_many = HTTP.post(s.url + "/v1/push", content=_one_byte_frames(p.MAX_PUSH_ITEMS + 1),
+    too_many = HTTP.post(s.url + "/v1/push", content=_one_byte_frames(CAP + 1),
                          headers=mon.headers, timeout=120)
     assert too_many.status_code == 413 and too_many.json()["code"] == "too_many_items"
     # the old amplification: 8 MiB of one-byte frames once got a 120 MB answer
@@ -92,6 +93,7 @@ def test_frames_per_push_and_answer_size_are_capped(project: Project) -> None:
                       headers=mon.headers, timeout=120)
     assert flood.status_code == 413 and flood.json()["code"] == "too_many_items"
     assert len(flood.content) < 1024 and time.monotonic() - started < 30
+    assert p.MAX_PUSH_ITEMS == CAP
     # at the cap, every frame refused: the answer stays small
     full = HTTP.post(s.url + "/v1/push", content=_one_byte_frames(p.MAX_PUSH_ITEMS),
                      headers=mon.headers, timeout=120)
