@@ -9,7 +9,8 @@ The byte format is specified in ``docs/ENVELOPE.md`` (with test vectors). In sho
 * An **envelope** (format 2) holds a small clear header (format, suite, epoch id, item id,
   nonce), then AES-256-GCM ciphertext of the raw-DEFLATE-compressed inner plaintext
   (section, record id, version hash, kind, created_at, payload) under a content key
-  derived with HKDF from the epoch key and the header, the header as AAD; then the
+  derived with HKDF from the epoch key and the header, the header as AAD (the compressed
+  plaintext padded with zeros to its Padmé length, so sizes say less); then the
   sender's Ed25519 signature over everything before it. The **item id** is a keyed hash
   of (record id, version hash, section) under a key derived from the epoch key: stable,
   so the server still answers "duplicate" and "conflict", but it shows no time and links
@@ -40,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import FieldappError
+from .filecipher import padme
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -410,6 +412,7 @@ def seal(epoch: Epoch, signer: SigningDevice, *, record_id: str, version_hash: s
              + bytes(payload))
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     compressed = packer.compress(inner) + packer.flush()
+    compressed += bytes(padme(len(compressed)) - len(compressed))  # zeros after the stream
     key = _content_key(epoch.key, header[:HEADER_LEN - NONCE_LEN])
     body = header + AESGCM(key).encrypt(nonce, compressed, header)
     if len(body) + SIG_LEN > MAX_ENVELOPE:
@@ -508,8 +511,8 @@ def _inflate(compressed: bytes) -> bytes:
         inner = unpacker.decompress(compressed, MAX_PLAINTEXT)
     except zlib.error:
         raise EnvelopeTampered(reason="compression") from None
-    if unpacker.unconsumed_tail or not unpacker.eof or unpacker.unused_data:
-        raise EnvelopeTampered(reason="compression")
+    if unpacker.unconsumed_tail or not unpacker.eof or unpacker.unused_data.strip(b"\0"):
+        raise EnvelopeTampered(reason="compression")  # only the zeros of the padding follow
     return inner
 
 
