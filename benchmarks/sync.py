@@ -100,7 +100,7 @@ def _push_all(urls: list[str], work: list[tuple[Enrolled, list[bytes]]],
                 if batch == 1:
                     h = env.parse_envelope(chunk[0])
                     answer = client.put(
-                        f"/v1/envelopes/{h.record_id}/{h.version_hash}/{h.section}",
+                        f"/v1/envelopes/{h.item_id}",
                         content=chunk[0], headers=who.headers)
                     ok = answer.status_code in (200, 201)
                 else:

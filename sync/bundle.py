@@ -285,6 +285,29 @@ def _place_blobs(vault: Vault, blobs: dict[str, bytes]) -> None:
 
 
 # --- upload ---------------------------------------------------------------------------------
+def _upload_batch(vault: Vault, client: Any, sender: str, items: list[bytes],
+                  counts: dict[str, int]) -> None:
+    """One POST /v1/push of a bundle's items; the server's receipts kept as acks."""
+    answer = client.transport.request(
+        "POST", f"{p.API}/push", content=p.frame_items(items),
+        headers={"Content-Type": "application/octet-stream"})
+    results = p.PushResults.model_validate(answer.json()).results
+    with transaction(vault.conn):
+        for result in results:
+            data = items[result.index]
+            if result.status == "stored":
+                counts["stored"] += 1
+            elif result.status == "duplicate":
+                counts["known"] += 1
+            else:
+                counts["refused"] += 1
+                continue
+            if data[0] == envelope.TYPE_ENVELOPE and result.receipt is not None:
+                _keep_ack(vault, sender, {
+                    "type": "server", "sha256": hashlib.sha256(data).hexdigest(),
+                    "receipt": result.receipt.model_dump(mode="json")})
+
+
 def upload_bundle(vault: Vault, path: Path, *,
                   settings: Settings | None = None) -> dict[str, int]:
     """Push a bundle's items to the server as they are (idempotent), keep the server's
@@ -295,24 +318,8 @@ def upload_bundle(vault: Vault, path: Path, *,
     counts = {"stored": 0, "known": 0, "refused": 0}
     try:
         items = [d for k, d in frames if k in (KEYPACKET, ENVELOPE)]
-        answer = client.transport.request(
-            "POST", f"{p.API}/push", content=p.frame_items(items),
-            headers={"Content-Type": "application/octet-stream"})
-        results = p.PushResults.model_validate(answer.json()).results
-        with transaction(vault.conn):
-            for result in results:
-                data = items[result.index]
-                if result.status == "stored":
-                    counts["stored"] += 1
-                elif result.status == "duplicate":
-                    counts["known"] += 1
-                else:
-                    counts["refused"] += 1
-                    continue
-                if data[0] == envelope.TYPE_ENVELOPE and result.receipt is not None:
-                    _keep_ack(vault, sender, {
-                        "type": "server", "sha256": hashlib.sha256(data).hexdigest(),
-                        "receipt": result.receipt.model_dump(mode="json")})
+        for batch in p.batches(items):  # in order: key packets reach the server first
+            _upload_batch(vault, client, sender, batch, counts)
         blob_epochs = [e.get("epoch") for e in manifest["items"] if e.get("kind") == "blob"]
         for (_kind, data), epoch_id in zip([f for f in frames if f[0] == BLOB], blob_epochs,
                                            strict=True):

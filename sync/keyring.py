@@ -163,8 +163,7 @@ class Keyring:
             raise ItemRejected(reason="payload is not JSON") from None
         if not isinstance(item, dict) or SECTION_OF.get(item.get("type", "")) is None:
             raise ItemRejected(reason="unknown item type")
-        header = opened.header
         expected = item.get("hash") if item["type"] == "version" else outbox.item_hash(item)
-        if header.record_id != item.get("record_id") or header.version_hash != expected:
+        if opened.record_id != item.get("record_id") or opened.version_hash != expected:
             raise ItemRejected(reason="header does not match the content")
         return opened.sender, item

@@ -1,4 +1,4 @@
-"""The wire protocol shared by the sync client and the central server (version 1).
+"""The wire protocol shared by the sync client and the central server (version 2).
 
 JSON bodies are pydantic v2 models (unknown fields refused). Envelopes and key packets
 travel as raw bytes (``application/octet-stream``), never re-encoded, so what the server
@@ -17,12 +17,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-PROTOCOL_VERSION = 1
+# 2: envelopes of format 2 (item id in clear instead of record id, version and section;
+# docs/ENVELOPE.md), frames per push and answer size capped. Paths stay under /v1.
+PROTOCOL_VERSION = 2
 API = "/v1"
 
 # --- limits -------------------------------------------------------------------------------
 MAX_ENVELOPE = 1 << 20            # one envelope or key packet
 MAX_PUSH_BODY = 8 << 20           # one POST /v1/push batch
+MAX_PUSH_ITEMS = 1000             # frames in one POST /v1/push (more: 413 too_many_items)
+MAX_PUSH_ANSWER = 1 << 20         # the JSON answer to one push stays below this
 MAX_JSON_BODY = 64 << 10          # any JSON request
 MAX_ROSTER = 4 << 20              # one roster statement (same as fieldapp.roster)
 MAX_ATTACHMENT = 2 << 30          # one attachment blob (ciphertext)
@@ -105,6 +109,7 @@ class DeviceList(_Model):
 class Limits(_Model):
     max_envelope: int = MAX_ENVELOPE
     max_push_body: int = MAX_PUSH_BODY
+    max_push_items: int = MAX_PUSH_ITEMS
     max_attachment: int = MAX_ATTACHMENT
     max_chunk: int = MAX_CHUNK
     recommended_chunk_slow: int = RECOMMENDED_CHUNK_SLOW
@@ -190,7 +195,7 @@ class Receipt(_Model):
     seq: int
     received_at: int  # unix milliseconds
     item: ItemType
-    key: str  # envelope: "record_id/version_hash/section"; keypacket: epoch id; blob: sha256
+    key: str  # envelope: item id (64 hex); keypacket: epoch id; blob: sha256
     sha256: Hex64
     signature: B64
 
@@ -235,15 +240,39 @@ class PushResults(_Model):
 
 
 # --- frames -------------------------------------------------------------------------------
+def batches(items: list[bytes], max_items: int = MAX_PUSH_ITEMS,
+            max_body: int = MAX_PUSH_BODY) -> Iterator[list[bytes]]:
+    """``items`` in order, cut into push batches the server takes (frame count and body
+    size); key packets go before their envelopes, so earlier batches carry them."""
+    batch: list[bytes] = []
+    size = 0
+    for data in items:
+        if batch and (len(batch) >= max_items or size + 4 + len(data) > max_body):
+            yield batch
+            batch, size = [], 0
+        batch.append(data)
+        size += 4 + len(data)
+    if batch:
+        yield batch
+
+
 def frame_items(items: list[bytes]) -> bytes:
     """A push batch body: each item as ``u32 length | bytes``."""
     return b"".join(struct.pack(">I", len(i)) + i for i in items)
 
 
-def iter_items(body: bytes) -> Iterator[bytes]:
-    """Items of a push batch; ValueError when the framing is broken."""
-    pos = 0
+class TooManyItems(ValueError):
+    """A push batch holds more than `MAX_PUSH_ITEMS` frames."""
+
+
+def iter_items(body: bytes, max_items: int | None = None) -> Iterator[bytes]:
+    """Items of a push batch; ValueError when the framing is broken, `TooManyItems`
+    past ``max_items`` frames."""
+    pos = count = 0
     while pos < len(body):
+        count += 1
+        if max_items is not None and count > max_items:
+            raise TooManyItems("too many frames")
         if pos + 4 > len(body):
             raise ValueError("truncated frame header")
         (n,) = struct.unpack(">I", body[pos:pos + 4])

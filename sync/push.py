@@ -98,11 +98,13 @@ class Push(SyncSession):
         limit, done, i, lost = BATCH_BYTES, 0, 0, 0
         while i < len(items):
             self.transport.check_cancel()
-            batch, size = [], 0
+            batch, size, seen = [], 0, set()
             for oid, sealed, epoch_id in items[i:]:
-                if batch and size + len(sealed) > limit:
+                frames = len(batch) + len(seen | {epoch_id})  # with a key packet per epoch
+                if batch and (size + len(sealed) > limit or frames >= p.MAX_PUSH_ITEMS):
                     break
                 batch.append((oid, sealed, epoch_id))
+                seen.add(epoch_id)
                 size += len(sealed)
             epochs = sorted({e for _o, _s, e in batch} - self._packets_pushed)
             packets = [ep.packet for ep in map(self.keys.epoch, epochs) if ep and ep.packet]

@@ -4,13 +4,17 @@ The byte format is specified in ``docs/ENVELOPE.md`` (with test vectors). In sho
 
 * A sender makes a **key epoch**: 32 random bytes (the epoch key), wrapped once with HPKE
   (RFC 9180) for each recipient device, in a signed **key packet**. One epoch serves one
-  recipient set (identity sections and narrative sections never share an epoch), so the
+  recipient set (sections with different audiences never share an epoch), so the
   1.1 KB hybrid wraps are paid once per epoch, not once per record.
-* An **envelope** holds a small clear header (format, suite, section, epoch id, record id,
-  version hash, nonce), then AES-256-GCM ciphertext of the raw-DEFLATE-compressed inner
-  plaintext (kind, created_at, payload) under a content key derived with HKDF from the
-  epoch key and the envelope's own identity, the header as AAD; then the sender's Ed25519
-  signature over everything before it.
+* An **envelope** (format 2) holds a small clear header (format, suite, epoch id, item id,
+  nonce), then AES-256-GCM ciphertext of the raw-DEFLATE-compressed inner plaintext
+  (section, record id, version hash, kind, created_at, payload) under a content key
+  derived with HKDF from the epoch key and the header, the header as AAD (the compressed
+  plaintext padded with zeros to its Padmé length, so sizes say less); then the
+  sender's Ed25519 signature over everything before it. The **item id** is a keyed hash
+  of (record id, version hash, section) under a key derived from the epoch key: stable,
+  so the server still answers "duplicate" and "conflict", but it shows no time and links
+  no two records for anyone without the epoch key (the server never has it).
 
 `open_envelope` verifies the signature first, then decrypts: a tampered, truncated or
 forged envelope raises one of the typed errors below and yields nothing, never half a
@@ -20,6 +24,7 @@ record. This module is pure computation: no network, no disk.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import struct
 import time
@@ -36,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import FieldappError
+from .filecipher import padme
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -69,8 +75,9 @@ class NotARecipient(EnvelopeError):
 
 # --- constants --------------------------------------------------------------------------
 
-TYPE_ENVELOPE = 0x01
+TYPE_ENVELOPE_V1 = 0x01  # record id, version hash and section in clear: no longer accepted
 TYPE_KEY_PACKET = 0x02
+TYPE_ENVELOPE = 0x03
 SUITE_CLASSIC = "X25519"
 SUITE_HYBRID = "MLKEM768_X25519"
 _SUITE_CODES = {SUITE_CLASSIC: 1, SUITE_HYBRID: 2}
@@ -84,7 +91,8 @@ EPOCH_KEY_LEN = 32
 NONCE_LEN = 12
 SIG_LEN = 64
 TAG_LEN = 16
-HEADER_LEN = 3 + EPOCH_ID_LEN + 16 + 32 + NONCE_LEN  # 79
+ITEM_ID_LEN = 32
+HEADER_LEN = 2 + EPOCH_ID_LEN + ITEM_ID_LEN + NONCE_LEN  # 62
 MAX_ENVELOPE = 1 << 20
 MAX_PLAINTEXT = 16 << 20
 MAX_DEVICE_ID = 64
@@ -94,7 +102,9 @@ _MLKEM_PUBLIC_LEN = 1184
 _MLKEM_SEED_LEN = 64
 _WRAP_LEN = {SUITE_CLASSIC: 32 + EPOCH_KEY_LEN + TAG_LEN,
              SUITE_HYBRID: 1120 + EPOCH_KEY_LEN + TAG_LEN}
-_CONTENT_INFO = b"fieldapp/envelope/v1"
+_IDENTITY_LEN = 1 + 16 + 32
+_CONTENT_INFO = b"fieldapp/envelope/v2"
+_ITEM_ID_INFO = b"fieldapp/item-id/v2"
 _WRAP_INFO = b"fieldapp/epoch/v1"
 
 
@@ -173,20 +183,19 @@ class Epoch:
 
 @dataclass(frozen=True)
 class EnvelopeHeader:
-    """The clear, signed header of an envelope (routing metadata only)."""
+    """The clear, signed header of an envelope (routing metadata only): no record id,
+    no section, no time."""
 
     suite: str
-    section: str
     epoch_id: str
-    record_id: str
-    version_hash: str
+    item_id: str  # 64 hex: keyed hash of (record id, version hash, section)
     nonce: bytes = field(repr=False)
     raw: bytes = field(repr=False)
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The idempotency key on the server: (record id, version hash, section)."""
-        return (self.record_id, self.version_hash, self.section)
+    def key(self) -> str:
+        """The idempotency key on the server: the item id."""
+        return self.item_id
 
     @property
     def sha256(self) -> str:
@@ -195,10 +204,14 @@ class EnvelopeHeader:
 
 @dataclass(frozen=True)
 class Opened:
-    """An opened envelope: the header, the sender, and the decrypted contents."""
+    """An opened envelope: the header, the sender, and the decrypted contents (the real
+    record id, version hash and section travel only inside the ciphertext)."""
 
     header: EnvelopeHeader
     sender: str
+    record_id: str
+    version_hash: str
+    section: str
     kind: str
     created_at: int  # unix milliseconds
     payload: bytes = field(repr=False)
@@ -353,15 +366,26 @@ def open_key_packet(data: bytes, *, device_id: str, device: ReceivingDevice,
 # --- envelopes --------------------------------------------------------------------------
 
 
-def _header_bytes(suite: str, section: str, epoch_id: str, record_id: str,
-                  version_hash: str, nonce: bytes) -> bytes:
+def _identity(section: str, record_id: str, version_hash: str) -> bytes:
+    """section code ‖ record id (16) ‖ version hash (32): what the item id hashes."""
     if section not in _SECTION_CODES:
         raise ValueError(f"unknown section {section!r}")
     vh = bytes.fromhex(version_hash)
     if len(vh) != 32:
         raise ValueError("version hash is 64 hex characters")
-    return (bytes((TYPE_ENVELOPE, _SUITE_CODES[suite], _SECTION_CODES[section]))
-            + bytes.fromhex(epoch_id) + uuid.UUID(record_id).bytes + vh + nonce)
+    return bytes((_SECTION_CODES[section],)) + uuid.UUID(record_id).bytes + vh
+
+
+def _item_id(epoch_key: bytes, identity: bytes) -> bytes:
+    """HMAC-SHA256 of the item's identity under a key derived from the epoch key."""
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=_ITEM_ID_INFO).derive(epoch_key)
+    return hmac.new(key, identity, hashlib.sha256).digest()
+
+
+def item_id(epoch: Epoch, *, record_id: str, version_hash: str, section: str) -> str:
+    """The item id (64 hex) an envelope of this record version and section has in
+    ``epoch``: what the server stores it under."""
+    return _item_id(epoch.key, _identity(section, record_id, version_hash)).hex()
 
 
 def seal(epoch: Epoch, signer: SigningDevice, *, record_id: str, version_hash: str,
@@ -381,11 +405,14 @@ def seal(epoch: Epoch, signer: SigningDevice, *, record_id: str, version_hash: s
     nonce = secrets.token_bytes(NONCE_LEN) if nonce is None else nonce
     if len(nonce) != NONCE_LEN:
         raise ValueError("nonce is 12 bytes")
-    header = _header_bytes(epoch.suite, section, epoch.epoch_id, record_id, version_hash,
-                           nonce)
-    inner = bytes((len(kind_b),)) + kind_b + struct.pack(">q", when) + bytes(payload)
+    identity = _identity(section, record_id, version_hash)
+    header = (bytes((TYPE_ENVELOPE, _SUITE_CODES[epoch.suite])) + bytes.fromhex(epoch.epoch_id)
+              + _item_id(epoch.key, identity) + nonce)
+    inner = (identity + bytes((len(kind_b),)) + kind_b + struct.pack(">q", when)
+             + bytes(payload))
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     compressed = packer.compress(inner) + packer.flush()
+    compressed += bytes(padme(len(compressed)) - len(compressed))  # zeros after the stream
     key = _content_key(epoch.key, header[:HEADER_LEN - NONCE_LEN])
     body = header + AESGCM(key).encrypt(nonce, compressed, header)
     if len(body) + SIG_LEN > MAX_ENVELOPE:
@@ -403,6 +430,8 @@ def parse_envelope(data: bytes) -> EnvelopeHeader:
         raise EnvelopeTampered(reason="too large")
     if not data:
         raise EnvelopeTruncated()
+    if data[0] == TYPE_ENVELOPE_V1:
+        raise EnvelopeTampered(reason="old envelope format")
     if data[0] != TYPE_ENVELOPE:
         raise EnvelopeTampered(reason="not an envelope")
     if len(data) < HEADER_LEN + TAG_LEN + SIG_LEN:
@@ -410,13 +439,10 @@ def parse_envelope(data: bytes) -> EnvelopeHeader:
     suite = _SUITE_NAMES.get(data[1])
     if suite is None:
         raise EnvelopeTampered(reason="unknown suite")
-    if not 0 < data[2] <= len(SECTIONS):
-        raise EnvelopeTampered(reason="unknown section")
-    eid = data[3:19].hex()
-    rid = str(uuid.UUID(bytes=data[19:35]))
-    vh = data[35:67].hex()
-    nonce = data[67:79]
-    return EnvelopeHeader(suite, SECTIONS[data[2] - 1], eid, rid, vh, nonce, data)
+    eid = data[2:2 + EPOCH_ID_LEN].hex()
+    iid = data[2 + EPOCH_ID_LEN:2 + EPOCH_ID_LEN + ITEM_ID_LEN].hex()
+    nonce = data[HEADER_LEN - NONCE_LEN:HEADER_LEN]
+    return EnvelopeHeader(suite, eid, iid, nonce, data)
 
 
 def verify_envelope(data: bytes, sign_public: bytes) -> EnvelopeHeader:
@@ -461,6 +487,11 @@ def open_envelope(data: bytes, *, epochs: EpochLookup, sign_keys: KeyLookup) -> 
     except InvalidTag:
         raise EnvelopeTampered(reason="ciphertext") from None
     inner = _inflate(compressed)
+    identity, inner = inner[:_IDENTITY_LEN], inner[_IDENTITY_LEN:]
+    if (len(identity) != _IDENTITY_LEN or not 0 < identity[0] <= len(SECTIONS)
+            or not hmac.compare_digest(_item_id(epoch.key, identity),
+                                       bytes.fromhex(header.item_id))):
+        raise EnvelopeTampered(reason="item id")
     if len(inner) < 10 or len(inner) < 1 + inner[0] + 8 or inner[0] == 0:
         raise EnvelopeTampered(reason="inner structure")
     kind_end = 1 + inner[0]
@@ -469,7 +500,9 @@ def open_envelope(data: bytes, *, epochs: EpochLookup, sign_keys: KeyLookup) -> 
     except UnicodeDecodeError:
         raise EnvelopeTampered(reason="kind") from None
     (when,) = struct.unpack(">q", inner[kind_end:kind_end + 8])
-    return Opened(header, epoch.sender, kind, when, inner[kind_end + 8:])
+    return Opened(header, epoch.sender, str(uuid.UUID(bytes=identity[1:17])),
+                  identity[17:].hex(), SECTIONS[identity[0] - 1], kind, when,
+                  inner[kind_end + 8:])
 
 
 def _inflate(compressed: bytes) -> bytes:
@@ -478,8 +511,8 @@ def _inflate(compressed: bytes) -> bytes:
         inner = unpacker.decompress(compressed, MAX_PLAINTEXT)
     except zlib.error:
         raise EnvelopeTampered(reason="compression") from None
-    if unpacker.unconsumed_tail or not unpacker.eof or unpacker.unused_data:
-        raise EnvelopeTampered(reason="compression")
+    if unpacker.unconsumed_tail or not unpacker.eof or unpacker.unused_data.strip(b"\0"):
+        raise EnvelopeTampered(reason="compression")  # only the zeros of the padding follow
     return inner
 
 
@@ -492,7 +525,8 @@ def overhead(suite: str = SUITE_HYBRID) -> int:
 __all__ = [
     "SECTIONS", "SUITE_CLASSIC", "SUITE_HYBRID", "EnvelopeBadSignature", "EnvelopeError",
     "EnvelopeHeader", "EnvelopeTampered", "EnvelopeTruncated", "EnvelopeUnsigned", "Epoch",
-    "KeyPacket", "NotARecipient", "Opened", "UnknownEpoch", "hpke_suite", "new_epoch",
+    "KeyPacket", "NotARecipient", "Opened", "UnknownEpoch", "hpke_suite", "item_id",
+    "new_epoch",
     "open_envelope", "open_key_packet", "parse_envelope", "parse_key_packet", "seal",
     "verify_envelope", "verify_key_packet",
 ]

@@ -7,6 +7,12 @@ Layout of a file::
                      plaintext chunk i (64 KiB, the last one 0..64 KiB),
                      aad = header | context)                               = len + 16
 
+Version 2 pads the plaintext before sealing it: ``data ‖ 0x80 ‖ 0x00 …`` up to the Padmé
+length (https://lbarman.ch/blog/padme/) of len(data) + 1, at most about 12 % more, so the
+size of a file (on disk, on the server, in a bundle) no longer tells which known file it
+is: files differing by a few bytes give the same size. Reading strips the padding (and
+still reads version 1 files, which have none).
+
 The counter in the nonce makes a reordered chunk fail; the last-chunk flag makes a file cut
 at a chunk boundary fail (its final chunk was sealed as "not last"); the header in the AAD
 binds magic, version and prefix, and ``context`` (the attachment id and role) binds a file
@@ -35,7 +41,10 @@ from ..errors import AttachmentDamaged, DiskFull
 from ..fsutil import FILE_MODE, fsync_dir
 
 MAGIC = b"FAEF"
-VERSION = 1
+VERSION = 2
+PADDED_VERSIONS = (2,)
+READABLE_VERSIONS = (1, 2)
+PAD_MARK = 0x80
 PREFIX_LEN = 7
 HEADER_LEN = len(MAGIC) + 1 + PREFIX_LEN
 CHUNK = 64 * 1024
@@ -57,6 +66,23 @@ class Sealed:
     size: int
     sha256: str
     cipher_size: int
+
+
+def padme(length: int) -> int:
+    """The Padmé length for ``length`` bytes: its low bits rounded up so that at most
+    O(log log length) bits say anything (overhead at most about 12 %)."""
+    if length < 2:
+        return length
+    exponent = length.bit_length() - 1
+    low_bits = exponent - exponent.bit_length()
+    mask = (1 << low_bits) - 1
+    return (length + mask) & ~mask
+
+
+def padded_size(length: int) -> int:
+    """Bytes of the sealed file holding ``length`` plaintext bytes (version 2)."""
+    padded = padme(length + 1)
+    return HEADER_LEN + padded + TAG * max(1, -(-padded // CHUNK))
 
 
 def new_key() -> bytes:
@@ -122,8 +148,6 @@ class SealingWriter:
 
     def _seal(self, chunk: bytes, last: bool) -> None:
         assert self._out is not None
-        self._digest.update(chunk)
-        self.size += len(chunk)
         sealed = self._aead.encrypt(_nonce(self._prefix, self._counter, last), chunk,
                                     self._aad)
         self._out.write(sealed)
@@ -135,6 +159,12 @@ class SealingWriter:
         (one look-ahead, so the last chunk is known when the file is closed)."""
         if self._out is None:
             raise ValueError("write to a closed sealing writer")
+        self._digest.update(data)
+        self.size += len(data)
+        self._feed(data)
+        return len(data)
+
+    def _feed(self, data: bytes | bytearray | memoryview) -> None:
         self._buf += data
         try:
             while len(self._buf) > CHUNK:
@@ -145,12 +175,21 @@ class SealingWriter:
             if _disk_full(exc):
                 raise DiskFull() from exc
             raise
-        return len(data)
+
+    def _pad(self) -> None:
+        """The marker byte, then zeros up to the Padmé length (fed a chunk at a time)."""
+        zeros = padme(self.size + 1) - self.size - 1
+        self._feed(bytes((PAD_MARK,)))
+        while zeros > 0:
+            piece = min(zeros, CHUNK)
+            self._feed(bytes(piece))
+            zeros -= piece
 
     def close(self) -> Sealed:
         """Seal what is left as the last chunk, make the file durable and put it in place."""
         if self._out is None:
             raise ValueError("sealing writer already closed")
+        self._pad()
         try:
             self._seal(bytes(self._buf), True)
             self._buf.clear()
@@ -230,27 +269,63 @@ def iter_decrypt(path: Path, key: bytes, *, context: bytes = b"",
     with fh:
         header = _read_exact(fh, HEADER_LEN)
         if (len(header) != HEADER_LEN or header[:len(MAGIC)] != MAGIC
-                or header[len(MAGIC)] != VERSION):
+                or header[len(MAGIC)] not in READABLE_VERSIONS):
             raise AttachmentDamaged(id=ident, reason="header")
-        aead = AESGCM(key)
-        aad = header + context
-        prefix = header[len(MAGIC) + 1:]
-        counter = 0
-        current = _read_exact(fh, CHUNK + TAG)
-        while True:
-            following = _read_exact(fh, CHUNK + TAG) if len(current) == CHUNK + TAG else b""
-            last = not following
-            if len(current) < TAG:
-                raise AttachmentDamaged(id=ident, reason="truncated")
-            try:
-                plain = aead.decrypt(_nonce(prefix, counter, last), current, aad)
-            except InvalidTag:
-                raise AttachmentDamaged(id=ident, reason=_why(aead, prefix, counter, last,
-                                                              current, aad)) from None
-            yield plain
-            if last:
-                return
-            current, counter = following, counter + 1
+        chunks = _iter_chunks(fh, header, key, context, ident)
+        if header[len(MAGIC)] in PADDED_VERSIONS:
+            chunks = _unpad(chunks, ident)
+        yield from chunks
+
+
+def _unpad(chunks: Iterator[bytes], ident: str) -> Iterator[bytes]:
+    """The plaintext without its padding: everything before the last non-zero byte,
+    which must be the marker. Trailing zeros are counted, not kept, so a long run of
+    padding (or of zeros in the data) costs no memory."""
+    held: int | None = None  # the last non-zero byte seen, not given out yet
+    zeros = 0                # zeros after it, not given out yet
+    for chunk in chunks:
+        body = chunk.rstrip(b"\0")
+        if not body:
+            zeros += len(chunk)
+            continue
+        if held is not None:
+            yield bytes((held,))
+        yield from _zeros(zeros)
+        if len(body) > 1:
+            yield body[:-1]
+        held, zeros = body[-1], len(chunk) - len(body)
+    if held != PAD_MARK:
+        raise AttachmentDamaged(id=ident, reason="padding")
+
+
+def _zeros(n: int) -> Iterator[bytes]:
+    while n > 0:
+        yield bytes(min(n, CHUNK))
+        n -= CHUNK
+
+
+def _iter_chunks(fh: BinaryIO, header: bytes, key: bytes, context: bytes,
+                 ident: str) -> Iterator[bytes]:
+    """The authenticated plaintext chunks of an open file, after its header."""
+    aead = AESGCM(key)
+    aad = header + context
+    prefix = header[len(MAGIC) + 1:]
+    counter = 0
+    current = _read_exact(fh, CHUNK + TAG)
+    while True:
+        following = _read_exact(fh, CHUNK + TAG) if len(current) == CHUNK + TAG else b""
+        last = not following
+        if len(current) < TAG:
+            raise AttachmentDamaged(id=ident, reason="truncated")
+        try:
+            plain = aead.decrypt(_nonce(prefix, counter, last), current, aad)
+        except InvalidTag:
+            raise AttachmentDamaged(id=ident, reason=_why(aead, prefix, counter, last,
+                                                          current, aad)) from None
+        yield plain
+        if last:
+            return
+        current, counter = following, counter + 1
 
 
 def _why(aead: AESGCM, prefix: bytes, counter: int, last: bool, chunk: bytes,

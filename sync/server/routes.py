@@ -16,11 +16,9 @@ from sync import protocol as p
 
 from . import auth
 from .blobs import BlobHashMismatch, OffsetMismatch
-from .service import AUTH, DEVICE_ID, HEX32, HEX64, OCTETS, UUID, ApiError, NewItem, Server, valid
+from .service import AUTH, DEVICE_ID, HEX32, HEX64, OCTETS, ApiError, NewItem, Server, valid
 from .storage import KeyConflict, now_ms
 
-_SECTIONS = ("record", "narrative", "identity", "review", "translation", "assignment",
-             "attachment", "note")
 _TUS = {"Tus-Resumable": p.TUS_VERSION}
 
 
@@ -177,19 +175,14 @@ def _install_items(app: FastAPI, server: Server) -> None:
         stored, receipt = await server.ingest(data, who, "keypacket/" + epoch_id)
         return _receipt_response(stored.created, receipt)
 
-    @app.put("/v1/envelopes/{record_id}/{version_hash}/{section}", response_model=p.Receipt,
-             openapi_extra=OCTETS,
+    @app.put("/v1/envelopes/{item_id}", response_model=p.Receipt, openapi_extra=OCTETS,
              responses={201: {"model": p.Receipt}, 409: {"model": p.ErrorBody}})
-    async def put_envelope(record_id: str, version_hash: str, section: str,
-                           request: Request, who: auth.Caller = AUTH) -> Response:
-        valid(UUID, record_id, "record")
-        valid(HEX64, version_hash, "version")
-        if section not in _SECTIONS:
-            raise ApiError(404, "not_found", "No such section.")
+    async def put_envelope(item_id: str, request: Request,
+                           who: auth.Caller = AUTH) -> Response:
+        valid(HEX64, item_id, "item")
         server.require_approved(who)
         data = await request.body()
-        stored, receipt = await server.ingest(
-            data, who, f"envelope/{record_id}/{version_hash}/{section}")
+        stored, receipt = await server.ingest(data, who, f"envelope/{item_id}")
         return _receipt_response(stored.created, receipt)
 
     @app.post("/v1/push", response_model=p.PushResults, openapi_extra=OCTETS)
@@ -197,7 +190,10 @@ def _install_items(app: FastAPI, server: Server) -> None:
         server.require_approved(who)
         data = await request.body()
         try:
-            items = list(p.iter_items(data))
+            items = list(p.iter_items(data, p.MAX_PUSH_ITEMS))
+        except p.TooManyItems:
+            raise ApiError(413, "too_many_items", f"A push holds at most {p.MAX_PUSH_ITEMS} "
+                           "items: send them in several batches.") from None
         except ValueError:
             raise ApiError(400, "bad_framing", "The push body is not framed items.") from None
         return await _push_all(server, items, who)

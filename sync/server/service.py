@@ -341,8 +341,11 @@ class Server:
                 env.verify_envelope(data, bytes(sender["sign_public"]))
                 if header.suite != suite:
                     raise ApiError(400, "wrong_suite", "The envelope uses another suite.")
-                item = NewItem("envelope", "envelope/" + "/".join(header.key),
+                item = NewItem("envelope", "envelope/" + header.key,
                                header.epoch_id, sender_id, data, ())
+            elif data[0] == env.TYPE_ENVELOPE_V1:
+                raise ApiError(400, "old_format", "Envelope format 1 is no longer accepted "
+                               "(its record id and section were in clear).")
             else:
                 raise ApiError(400, "unknown_item", "Not an envelope or key packet.")
         except env.EnvelopeBadSignature:

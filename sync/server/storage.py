@@ -3,8 +3,9 @@
 One code path for SQLite (WAL, the default, ``DATA/server.db``) and PostgreSQL (psycopg 3).
 The schema is created and upgraded by the Alembic migrations in ``migrations/`` at start.
 What is stored: public keys, hashed tokens, ciphertext items and routing metadata
-(epoch → recipient device ids, record id, version hash, section); never a private key,
-never plaintext.
+(epoch → sender and recipient device ids; per envelope its epoch and item id, a keyed hash
+the server cannot link to a record); never a private key, never plaintext, never a
+record id or section.
 
 Pushes are serialised (a process lock for SQLite, an advisory transaction lock for
 PostgreSQL) so that server sequence numbers become visible in order: a changes feed

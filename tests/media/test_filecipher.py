@@ -26,9 +26,11 @@ def test_round_trip_every_boundary(tmp_path: Path, size: int) -> None:
     data = os.urandom(size)
     target = tmp_path / "a.stored"
     sealed = _seal(target, data)
-    chunks = max(1, -(-size // fc.CHUNK))
+    padded = fc.padme(size + 1)  # the data, the marker byte, zeros
+    chunks = max(1, -(-padded // fc.CHUNK))
     assert sealed.size == size
-    assert sealed.cipher_size == target.stat().st_size == fc.HEADER_LEN + size + 16 * chunks
+    assert sealed.cipher_size == target.stat().st_size == fc.HEADER_LEN + padded + 16 * chunks
+    assert sealed.cipher_size == fc.padded_size(size)
     assert fc.decrypt_bytes(target, KEY, context=CTX) == data
     out = io.BytesIO()
     assert fc.decrypt_to(target, KEY, out, context=CTX) == size
@@ -145,9 +147,9 @@ def test_pushed_plaintext_seals_like_an_iterator(tmp_path: Path) -> None:
     assert (pushed.size, pushed.sha256, pushed.cipher_size) == \
         (pulled.size, pulled.sha256, pulled.cipher_size)
     assert fc.decrypt_bytes(tmp_path / "pushed", key, context=b"c") == data
-    # exactly one chunk: sealed as the last one, not followed by an empty chunk
+    # exactly one chunk once padded: sealed as the last one, not followed by an empty one
     with fc.SealingWriter(tmp_path / "one", key) as writer:
-        writer.write(data[:fc.CHUNK])
+        writer.write(data[:fc.CHUNK - 1])
         assert writer.close().cipher_size == fc.HEADER_LEN + fc.CHUNK + 16
 
 
@@ -158,3 +160,63 @@ def test_a_failure_while_pushing_leaves_no_file(tmp_path: Path) -> None:
             writer.write(os.urandom(200_000))
             raise RuntimeError("the producer failed")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- padding (issue 9, point 6: a known file is not recognised by its size) ----------------
+@pytest.mark.parametrize("base", [1000, 100_000, 3 * fc.CHUNK + 5, 5_000_000])
+def test_files_a_few_bytes_apart_have_the_same_sealed_size(tmp_path: Path, base: int) -> None:
+    sizes = set()
+    for extra in range(0, 8):
+        data = os.urandom(base + extra)
+        path = tmp_path / f"f{extra}"
+        sealed = _seal(path, data)
+        sizes.add(path.stat().st_size)
+        assert sealed.size == len(data) and sealed.cipher_size == path.stat().st_size
+        assert fc.decrypt_bytes(path, KEY, context=CTX) == data  # exact round trip
+    assert len(sizes) == 1, sizes
+    # Padmé: at most about 12 % more than the unpadded sealed file
+    unpadded = fc.HEADER_LEN + base + 16 * max(1, -(-base // fc.CHUNK))
+    assert unpadded < sizes.pop() <= unpadded * 1.12 + 64
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00", b"\x80", b"ab\x80", b"x" + bytes(200_000),
+                                  bytes(fc.CHUNK) + b"\x80" + bytes(fc.CHUNK + 3),
+                                  os.urandom(fc.CHUNK - 1) + b"\x80\x00"])
+def test_padding_is_removed_exactly_whatever_the_data_ends_with(tmp_path: Path,
+                                                                data: bytes) -> None:
+    path = tmp_path / "z"
+    _seal(path, data)
+    assert fc.decrypt_bytes(path, KEY, context=CTX) == data
+    out = io.BytesIO()
+    assert fc.decrypt_to(path, KEY, out, context=CTX) == len(data)
+    assert out.getvalue() == data
+
+
+def test_padme_bounds() -> None:
+    for n in [*range(0, 5000), *(7 ** k for k in range(5, 12))]:
+        padded = fc.padme(n)
+        assert padded >= n and padded <= n * 1.12 + 1 or n < 10
+    assert fc.padme(100_000) == fc.padme(100_005) == 100_352
+
+
+def test_unpadded_version_1_files_are_still_read(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    data = os.urandom(fc.CHUNK + 10)
+    header = fc.MAGIC + bytes([1]) + os.urandom(fc.PREFIX_LEN)
+    aead = AESGCM(KEY)
+    prefix = header[len(fc.MAGIC) + 1:]
+    body = (aead.encrypt(prefix + (0).to_bytes(4, "big") + b"\x00", data[:fc.CHUNK],
+                         header + CTX)
+            + aead.encrypt(prefix + (1).to_bytes(4, "big") + b"\x01", data[fc.CHUNK:],
+                           header + CTX))
+    path = tmp_path / "old"
+    path.write_bytes(header + body)
+    assert fc.decrypt_bytes(path, KEY, context=CTX) == data
+
+
+def test_padding_without_its_marker_is_refused() -> None:
+    with pytest.raises(AttachmentDamaged):
+        list(fc._unpad(iter([b"abc", bytes(10)]), "x"))
+    with pytest.raises(AttachmentDamaged):
+        list(fc._unpad(iter([bytes(10)]), "x"))

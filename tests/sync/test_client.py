@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp import attachments, outbox
+from fieldapp.crypto import envelope
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import membership, project_keys
 from sync import enroll
@@ -51,14 +52,14 @@ def test_tampered_truncated_and_forged_envelopes_are_quarantined(sqlite_server,
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     frames = _frames(coord)
     packets = [f for f in frames if f[1][0] == 2]
-    envelopes = [f for f in frames if f[1][0] == 1]
+    envelopes = [f for f in frames if f[1][0] == envelope.TYPE_ENVELOPE]
     assert len(envelopes) == 2
     (seq, good), (seq2, other) = envelopes
     flipped = bytearray(good)
     flipped[len(good) // 2] ^= 1
     forged = good[:-64] + bytes(64)
     bad = [(seq, bytes(flipped)), (seq, good[:100]), (seq, forged), (seq, b""),
-           (seq, b"\x01" + bytes(200))]
+           (seq, b"\x01" + bytes(200)), (seq, b"\x03" + bytes(200))]
     client = SyncClient(coord, settings=fast_settings())
     client.apply_frames([*packets, *bad], None, source="test")
     assert client.report.quarantined == len(bad)
@@ -165,7 +166,7 @@ def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     frames = _frames(coord)
     packets = [f for f in frames if f[1][0] == 2]
-    envelopes = [f for f in frames if f[1][0] == 1]
+    envelopes = [f for f in frames if f[1][0] == envelope.TYPE_ENVELOPE]
     client = SyncClient(coord, settings=fast_settings())
     client.apply_frames(envelopes, None, source="server")  # reordered: keys come later
     assert client.report.quarantined == 3

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fieldapp.crypto import envelope as env
+from fieldapp.crypto.filecipher import padme
 from fieldapp.errors import FieldappError
 from fieldapp.messages import user_message
 
@@ -74,14 +75,15 @@ def test_round_trip_for_each_recipient(suite: str) -> None:
         opened = open_as(data, epoch.packet, reader, author)
         assert opened.payload == payload and opened.kind == "testimony"
         assert opened.created_at == 1_767_225_600_123 and opened.sender == author.id
-        assert opened.header.section == "identity" and opened.header.version_hash == VH
+        assert opened.section == "identity" and opened.version_hash == VH
     with pytest.raises(env.NotARecipient):
         open_as(data, epoch.packet, outsider, author)
     packet = env.parse_key_packet(epoch.packet)
     assert packet.recipients == tuple(sorted({author.id, coordinator.id}))
     wrap = 80 if suite == "X25519" else 1168
     assert len(epoch.packet) == 21 + 16 + 2 * (1 + 16 + wrap) + 64
-    assert len(data) == len(_deflate(data, epoch, author.device.sign_public)) + env.overhead()
+    compressed = len(_deflate(data, epoch, author.device.sign_public))
+    assert len(data) == padme(compressed) + env.overhead()
 
 
 def _deflate(data: bytes, epoch: env.Epoch, sign_public: bytes) -> bytes:
@@ -89,7 +91,10 @@ def _deflate(data: bytes, epoch: env.Epoch, sign_public: bytes) -> bytes:
     opened = env.open_envelope(data, epochs={epoch.epoch_id: epoch},
                                sign_keys=lambda _device: sign_public)
     kind = opened.kind.encode()
-    inner = bytes([len(kind)]) + kind + struct.pack(">q", opened.created_at) + opened.payload
+    identity = (bytes([env.SECTIONS.index(opened.section) + 1])
+                + uuid.UUID(opened.record_id).bytes + bytes.fromhex(opened.version_hash))
+    inner = (identity + bytes([len(kind)]) + kind + struct.pack(">q", opened.created_at)
+             + opened.payload)
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
     return c.compress(inner) + c.flush()
 
@@ -101,7 +106,8 @@ def test_small_records_cost_close_to_their_compressed_size() -> None:
               b"burned granaries and took cattle; residents fled to the town. " * 12 + b'"}')
     data = sealed(epoch, author, record)
     compressed = len(_deflate(data, epoch, author.device.sign_public))
-    assert len(data) - compressed == 159
+    assert len(data) - padme(compressed) == 142
+    assert padme(compressed) <= compressed * 1.12
 
 
 # --- test vectors -----------------------------------------------------------------------------
@@ -143,7 +149,10 @@ def test_vectors_from_the_spec(vector: dict[str, str]) -> None:
                                sign_keys={sender.device_id: sender.sign_public})
     assert opened.payload == bytes.fromhex(vector["payload"])
     assert opened.kind == vector["kind"] and opened.created_at == int(vector["created_at"])
-    assert opened.header.record_id == vector["record_id"]
+    assert opened.record_id == vector["record_id"] and opened.section == vector["section"]
+    assert opened.header.item_id == vector["item_id"] == env.item_id(
+        epoch, record_id=vector["record_id"], version_hash=vector["version_hash"],
+        section=vector["section"])
 
 
 # --- tampering --------------------------------------------------------------------------------
@@ -165,9 +174,9 @@ def test_any_flipped_byte_is_refused(suite: str) -> None:
         expected = {0: env.EnvelopeTampered}.get(position)
         if expected:
             assert isinstance(caught.value, expected)
-        elif 3 <= position < 19:
+        elif 2 <= position < 18:
             assert isinstance(caught.value, env.UnknownEpoch)
-        elif position >= 3:
+        elif position >= 2:
             assert isinstance(caught.value, env.EnvelopeBadSignature), position
 
 
@@ -195,7 +204,7 @@ def test_truncated_anywhere_is_refused() -> None:
         with pytest.raises((env.EnvelopeTruncated, env.EnvelopeBadSignature,
                             env.EnvelopeTampered, env.UnknownEpoch)) as caught:
             env.open_envelope(data[:cut], **tables)
-        if cut < 79 + 16 + 64:
+        if cut < env.HEADER_LEN + 16 + 64:
             assert isinstance(caught.value, env.EnvelopeTruncated | env.EnvelopeTampered)
     with pytest.raises(env.EnvelopeBadSignature):
         env.open_envelope(data + b"\x00", **tables)
@@ -252,7 +261,7 @@ def test_envelope_moved_to_another_epoch_with_same_key_fails() -> None:
     twin = env.Epoch("ff" * 16, epoch.suite, epoch.sender, epoch.recipients, epoch.key,
                      epoch.packet)
     data = bytearray(sealed(epoch, author))
-    data[3:19] = bytes.fromhex(twin.epoch_id)
+    data[2:18] = bytes.fromhex(twin.epoch_id)
     body = bytes(data[:-64])
     import cryptography.hazmat.primitives.asymmetric.ed25519 as ed
 
@@ -321,3 +330,89 @@ def _mutate(data: bytes, cut: int, flips: list[int]) -> bytes:
         if out:
             out[flip % len(out)] ^= 1 << (flip % 8)
     return bytes(out)
+
+
+# --- what the clear header shows (issue 9, point 6) -------------------------------------------
+def _uuid7_pair() -> tuple[str, str]:
+    """Two UUIDv7 sharing their millisecond, as a testimony and its identity record do."""
+    from fieldapp.text import uuid7
+
+    first = uuid.UUID(uuid7())
+    second = uuid.UUID(bytes=first.bytes[:6] + os.urandom(10))
+    return str(first), str(second)
+
+
+def test_the_clear_header_shows_no_record_id_section_or_time() -> None:
+    author, coordinator, _ = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    testimony, identity = _uuid7_pair()
+    narrative = sealed(epoch, author, record_id=testimony, section="narrative")
+    secret = sealed(epoch, author, record_id=identity, section="identity", kind="identity")
+    for data, rid in ((narrative, testimony), (secret, identity)):
+        clear = data[:env.HEADER_LEN]
+        assert uuid.UUID(rid).bytes[:6] not in data  # the creation time, to the millisecond
+        assert uuid.UUID(rid).bytes not in data and rid.encode() not in data
+        assert clear[:2] == narrative[:2]  # format and suite only: no section code
+        assert not hasattr(env.parse_envelope(data), "section")
+    a, b = env.parse_envelope(narrative), env.parse_envelope(secret)
+    assert a.item_id[:12] != b.item_id[:12]  # nothing shared, nothing linked
+    opened = env.open_envelope(secret, epochs={epoch.epoch_id: epoch},
+                               sign_keys={author.id: author.device.sign_public})
+    assert (opened.record_id, opened.section, opened.kind) == (identity, "identity", "identity")
+
+
+def test_item_ids_find_duplicates_within_an_epoch_and_link_nothing_across() -> None:
+    author, coordinator, translator = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    other = epoch_for(author, coordinator, translator)
+    rid = str(uuid.uuid4())
+    once = sealed(epoch, author, b"one", record_id=rid)
+    twice = sealed(epoch, author, b"two", record_id=rid)  # the same version, sealed again
+    assert env.parse_envelope(once).item_id == env.parse_envelope(twice).item_id
+    assert env.parse_envelope(once).item_id == env.item_id(
+        epoch, record_id=rid, version_hash=VH, section="narrative")
+    elsewhere = sealed(other, author, b"one", record_id=rid)
+    assert env.parse_envelope(elsewhere).item_id != env.parse_envelope(once).item_id
+    as_identity = sealed(epoch, author, b"one", record_id=rid, section="identity")
+    assert env.parse_envelope(as_identity).item_id != env.parse_envelope(once).item_id
+
+
+def test_an_item_id_that_does_not_match_the_content_is_refused() -> None:
+    """A sender cannot file one record version under another's item id: the id is
+    recomputed from the decrypted contents."""
+    import cryptography.hazmat.primitives.asymmetric.ed25519 as ed
+
+    author, coordinator, _ = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    data = bytearray(sealed(epoch, author))
+    data[18:50] = bytes.fromhex(env.item_id(epoch, record_id=str(uuid.uuid4()),
+                                            version_hash=VH, section="narrative"))
+    body = bytes(data[:-64])
+    resigned = body + ed.Ed25519PrivateKey.from_private_bytes(
+        author.device.sign_private).sign(body)
+    with pytest.raises(env.EnvelopeTampered):
+        env.open_envelope(resigned, epochs={epoch.epoch_id: epoch},
+                          sign_keys={author.id: author.device.sign_public})
+
+
+def test_format_1_envelopes_are_refused() -> None:
+    author, coordinator, _ = parties("X25519")
+    data = bytearray(sealed(epoch_for(author, coordinator), author))
+    data[0] = env.TYPE_ENVELOPE_V1
+    with pytest.raises(env.EnvelopeTampered):
+        env.parse_envelope(bytes(data))
+
+
+def test_envelope_sizes_are_padded() -> None:
+    """Records whose compressed contents differ by a few bytes give envelopes of one size."""
+    author, coordinator, _ = parties("X25519")
+    epoch = epoch_for(author, coordinator)
+    rng = __import__("random").Random(5)
+    sizes = {len(sealed(epoch, author, rng.randbytes(3010 + extra))) for extra in range(6)}
+    assert len(sizes) == 1, sizes
+    # padding is zeros after the DEFLATE stream, removed on opening; other bytes are not
+    data = sealed(epoch, author, b"exact")
+    assert env.open_envelope(data, epochs={epoch.epoch_id: epoch},
+                             sign_keys={author.id: author.device.sign_public}).payload == b"exact"
+    with pytest.raises(env.EnvelopeTampered):
+        env._inflate(zlib.compress(b"x")[2:-4] + b"\x00\x01")

@@ -38,7 +38,7 @@ def test_oversize_bodies_get_413(project: Project) -> None:
     s, mon = project.server, project.monitor
     epoch = new_epoch(mon, project.coordinator)
     put(s, mon, epoch.packet)
-    big = HTTP.put(f"{s.url}/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/narrative",
+    big = HTTP.put(f"{s.url}/v1/envelopes/{'a' * 64}",
                     content=b"\x01" * (p.MAX_ENVELOPE + 2048), headers=mon.headers)
     assert big.status_code == 413 and big.json()["code"] == "too_large"
     json_bomb = HTTP.post(s.url + "/v1/invites", content=b"{" + b" " * (p.MAX_JSON_BODY + 1),
@@ -93,9 +93,8 @@ def test_path_traversal_in_ids_is_refused(project: Project) -> None:
         for method, path in (("GET", f"/v1/blobs/{bad}"), ("HEAD", f"/v1/uploads/{bad}"),
                              ("PATCH", f"/v1/uploads/{bad}"),
                              ("PUT", f"/v1/keypackets/{bad}"),
-                             ("PUT", f"/v1/envelopes/{bad}/{'a' * 64}/narrative"),
-                             ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{bad}/narrative"),
-                             ("PUT", f"/v1/envelopes/{uuid.uuid4()}/{'a' * 64}/{bad}"),
+                             ("PUT", f"/v1/envelopes/{bad}"),
+                             ("PUT", f"/v1/envelopes/{'a' * 64}/{bad}"),
                              ("POST", f"/v1/devices/{bad}/revoke")):
             answer = HTTP.request(method, s.url + path, content=b"x",
                                    headers={**coord.headers, "Tus-Resumable": "1.0.0",
@@ -116,7 +115,7 @@ def test_path_traversal_in_ids_is_refused(project: Project) -> None:
 # --- malformed bodies -----------------------------------------------------------------------
 ENDPOINTS = [("POST", "/v1/projects"), ("POST", "/v1/join"), ("POST", "/v1/invites"),
              ("POST", "/v1/push"), ("PUT", "/v1/keypackets/" + "ab" * 16),
-             ("PUT", f"/v1/envelopes/{uuid.UUID(int=7)}/{'c' * 64}/narrative"),
+             ("PUT", f"/v1/envelopes/{'c' * 64}"),
              ("POST", "/v1/uploads"), ("GET", "/v1/changes")]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -307,7 +306,7 @@ def test_sigkill_mid_push_loses_nothing_acknowledged(project: Project) -> None:
                 h = env.parse_envelope(data)
                 try:
                     answer = client.put(
-                        f"{s.url}/v1/envelopes/{h.record_id}/{h.version_hash}/{h.section}",
+                        f"{s.url}/v1/envelopes/{h.item_id}",
                         content=data, headers=mon.headers)
                 except httpx.HTTPError:
                     return
