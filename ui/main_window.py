@@ -178,7 +178,9 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
         """How to make each page that is not made for everyone (the desks' pages)."""
-        return {}
+        from .project.panel import ProjectPage
+
+        return {"project": lambda: ProjectPage(self.access, self.stack)}
 
     def _build_sidebar(self) -> None:
         """One sidebar row per page this device's role sees (again after joining)."""

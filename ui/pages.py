@@ -32,6 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("map", N_("Map"), "map"),
     PageSpec("outbox", N_("Outbox"), "outbox"),
     PageSpec("audit", N_("Audit log"), "audit"),
+    PageSpec("project", N_("Project"), "people", roles=COORDINATORS),
     PageSpec("settings", N_("Settings"), "settings"),
 )
 
