@@ -178,9 +178,11 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
         """How to make each page that is not made for everyone (the desks' pages)."""
+        from .project.conflicts import ConflictsPage
         from .project.panel import ProjectPage
 
-        return {"project": lambda: ProjectPage(self.access, self.stack)}
+        return {"project": lambda: ProjectPage(self.access, self.stack),
+                "conflicts": lambda: ConflictsPage(self.access, self.stack)}
 
     def _build_sidebar(self) -> None:
         """One sidebar row per page this device's role sees (again after joining)."""

@@ -309,3 +309,27 @@ def _join_project_waiting(ctx: ScreenContext) -> QWidget:
     dialog = JoinDialog(ctx.vault, ctx.ops)
     dialog._joined(Project("Gao 2024", "monitor", "pending", SAMPLE_PRINT))
     return dialog
+
+
+@screen("conflicts", allow=PROJECT_ALLOW)
+def _conflicts(ctx: ScreenContext) -> QWidget:
+    from fieldapp.records import RecordStore, transaction
+
+    first, second = ctx.vault.records.list("incident", limit=2)
+    record = ctx.vault.records.get(first.id)
+    other = ctx.vault.records.get(second.id).body
+    body = {**record.body, "title": other["title"], "region": other.get("region", "Mopti")}
+    with transaction(ctx.vault.conn):  # a second head, as if written offline elsewhere
+        parent = ctx.vault.conn.execute("SELECT parent FROM version WHERE hash = ?",
+                                        (record.head,)).fetchone()[0]
+        RecordStore(ctx.vault.conn, "Kidal-2")._write_version(
+            first.id, "incident", parent, body)
+    from .models.vault_access import VaultAccess
+    from .project.conflicts import ConflictsPage
+
+    access = VaultAccess(ctx.vault, ctx.ops)
+    page = ConflictsPage(access)
+    page.keep_alive = access
+    page.refresh()
+    page.resize(1000, 560)
+    return page
