@@ -111,6 +111,7 @@ class JoinDialog(QDialog):
         layout.addWidget(self.match)
         layout.addWidget(self.own)
         layout.addWidget(self.error)
+        layout.addStretch(0)
         layout.addLayout(buttons)
         self.invite_file.clicked.connect(self._pick_file)
         self.invite_check.clicked.connect(self.check_invite)
@@ -162,6 +163,8 @@ class JoinDialog(QDialog):
         self.summary.setText(invite_summary(self.invite) if self.invite is not None
                              and self.project is None else "")
         self.match.setVisible(checked)
+        self.intro.setVisible(self.project is None)
+        self.layout().setStretch(self.layout().count() - 2, 0 if self.project is None else 1)
         if self.project is not None:
             self.summary.setText(waiting_text(self.project))
             self.own.setText(self.project.fingerprint)
