@@ -28,6 +28,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _DEVICE = re.compile(r"^[0-9a-f]{16}$")
 _TRANSLATABLE = {f for fields in model.NARRATIVE_FIELDS.values() for f in fields} - {"language"}
 _MAX_BLOB = 4 << 30
+_MAX_MERGES = 16  # heads one resolving version may merge
 _MAX_THUMBNAIL = 512 << 10
 
 
@@ -90,7 +91,11 @@ def _apply_version(conn: Connection, item: Mapping[str, Any], sender: str,
     author, created_at = _need(item, "author"), _need(item, "created_at")
     body = _need(item, "body", dict)
     digest = _need(item, "hash")
-    if version_hash(record_id, kind, parent, author, created_at, body) != digest:
+    merges = item.get("merges") or []
+    if not isinstance(merges, list) or len(merges) > _MAX_MERGES or not all(
+            isinstance(m, str) and _HEX64.match(m) for m in merges):
+        raise ItemRejected(reason="bad merges")
+    if version_hash(record_id, kind, parent, author, created_at, body, merges) != digest:
         raise ItemRejected(reason="version hash does not match its content")
     if conn.execute("SELECT 1 FROM version WHERE hash = ?", (digest,)).fetchone():
         return
@@ -117,6 +122,9 @@ def _apply_version(conn: Connection, item: Mapping[str, Any], sender: str,
         "origin) VALUES (?, ?, ?, ?, ?, ?, ?, 'remote')",
         (digest, record_id, parent, kind, author, created_at,
          json.dumps(body, ensure_ascii=False, sort_keys=True)))
+    if merges:
+        conn.executemany("INSERT OR IGNORE INTO version_merge (hash, parent) VALUES (?, ?)",
+                         [(digest, m) for m in sorted(set(merges))])
     if existing:
         _choose_head(conn, record_id)
     elif kind != "identity":
@@ -140,6 +148,7 @@ def _choose_head(conn: Connection, record_id: str) -> None:
     leaf = conn.execute(
         "SELECT v.hash, v.body, v.author, v.created_at FROM version v WHERE v.record_id = ? "
         "AND NOT EXISTS (SELECT 1 FROM version c WHERE c.parent = v.hash) "
+        "AND NOT EXISTS (SELECT 1 FROM version_merge m WHERE m.parent = v.hash) "
         "ORDER BY v.created_at DESC, v.hash DESC LIMIT 1", (record_id,)).fetchone()
     kind = conn.execute("SELECT kind FROM record WHERE id = ?", (record_id,)).fetchone()[0]
     body = json.loads(leaf[1])

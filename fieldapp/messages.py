@@ -26,6 +26,7 @@ REASONS: dict[str, str] = {
     "list expected": N_("a list is expected"),
     "whole number expected": N_("a whole number is expected"),
     "out of range": N_("out of range"),
+    "not in conflict": N_("this record has no conflicting versions"),
     "true or false expected": N_("true or false is expected"),
     "list of text expected": N_("a list of words is expected"),
     "list of record ids expected": N_("a list of record ids is expected"),

@@ -72,9 +72,12 @@ def version_item(conn: Connection, digest: str) -> dict[str, Any]:
     links = [r[0] for r in conn.execute(
         "SELECT to_id FROM link WHERE from_id = ? AND role = 'incident' ORDER BY to_id",
         (row[1],))]
+    merges = [r[0] for r in conn.execute(
+        "SELECT parent FROM version_merge WHERE hash = ? ORDER BY parent", (row[0],))]
     return {"type": "version", "hash": row[0], "record_id": row[1], "parent": row[2],
             "kind": row[3], "author": row[4], "created_at": row[5],
-            "body": json.loads(row[6]), "owner": row[7], "links": links}
+            "body": json.loads(row[6]), "owner": row[7], "links": links,
+            **({"merges": merges} if merges else {})}
 
 
 ATTACHMENT_COLUMNS = ("id", "record_id", "kind", "mime", "name", "size", "stored_size",

@@ -139,9 +139,15 @@ def narrative(conn: Connection, record_id: str) -> dict[str, Any]:
 
 
 def version_hash(record_id: str, kind: str, parent: str | None, author: str,
-                 created_at: str, body: Mapping[str, Any]) -> str:
-    return sha256_hex(canonical({"record": record_id, "kind": kind, "parent": parent,
-                                 "author": author, "created_at": created_at, "body": body}))
+                 created_at: str, body: Mapping[str, Any],
+                 merges: Iterable[str] = ()) -> str:
+    """A version's content address; ``merges`` (the other heads a resolving version
+    merges) counts only when there are some, so older versions keep their hash."""
+    content: dict[str, Any] = {"record": record_id, "kind": kind, "parent": parent,
+                               "author": author, "created_at": created_at, "body": body}
+    if merges:
+        content["merges"] = sorted(set(merges))
+    return sha256_hex(canonical(content))
 
 
 def search_text(body: Mapping[str, Any]) -> str:
@@ -269,9 +275,11 @@ class RecordStore:
 
     def _write_version(self, record_id: str, kind: str, parent: str | None,
                        body: dict[str, Any], *, new: bool = False,
-                       owner: str | None = None, origin: str = "local") -> str:
+                       owner: str | None = None, origin: str = "local",
+                       merges: Iterable[str] = ()) -> str:
         at = audit.now()
-        digest = version_hash(record_id, kind, parent, self.author, at, body)
+        merges = sorted(set(merges))
+        digest = version_hash(record_id, kind, parent, self.author, at, body, merges)
         columns = (model.title_of(kind, body), body.get("occurred_on"), body.get("region"),
                    body.get("event_type"))
         if new:
@@ -290,6 +298,9 @@ class RecordStore:
             "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (digest, record_id, parent, kind, self.author, at,
              json.dumps(body, ensure_ascii=False, sort_keys=True), origin))
+        if merges:  # a resolution of a conflict (migration 7)
+            self.conn.executemany("INSERT INTO version_merge (hash, parent) VALUES (?, ?)",
+                                  [(digest, other) for other in merges])
         if kind != "identity":
             rowid = self.conn.execute("SELECT rowid FROM record WHERE id = ?",
                                       (record_id,)).fetchone()[0]

@@ -408,6 +408,8 @@ class FirstRunWindow(QWidget):
         self.error.hide()
         self.invite = None
         self.fingerprints.clear()
+        for widget in (self.invite_text, self.invite_label, self.invite_check):
+            widget.show()
         self.fingerprints_match.hide()
         self.fingerprints_match.setChecked(False)
         text = self.invite_text.toPlainText()
@@ -423,11 +425,13 @@ class FirstRunWindow(QWidget):
         self._show_fingerprints()
 
     def _show_fingerprints(self) -> None:
-        invite = self.invite
-        lines = [_("Project: {fingerprint}").format(fingerprint=invite.project_fingerprint)]
-        lines += [_("Coordinator {pseudonym}: {fingerprint}").format(
-            pseudonym=name, fingerprint=print_) for name, print_ in invite.coordinators]
-        self.fingerprints.setText("\n".join(lines))
+        """The invite in words (project, role, fingerprints), in place of its JSON."""
+        from .project.join import invite_summary
+
+        self.fingerprints.setText(invite_summary(self.invite))
+        self.invite_text.hide()
+        self.invite_label.hide()
+        self.invite_check.hide()
         self.fingerprints_match.show()
         self.fingerprints_match.setFocus()
 
@@ -435,8 +439,16 @@ class FirstRunWindow(QWidget):
         self._set_busy(True)
 
         def joined(_result: object) -> None:
+            # The joiner reads its own fingerprint to the coordinator, who approves it.
+            from .messages_box import show_message
+            from .project.bridge import project
+            from .project.join import waiting_text
+
             self._set_busy(False)
             self.opened.emit(vault, profile, False)
+            found = project(vault)
+            if found is not None and found.state != "approved":
+                show_message(waiting_text(found) + "\n\n" + found.fingerprint)
 
         def failed(exc: BaseException) -> None:
             # The profile exists and is usable; joining can be retried later. Say why in

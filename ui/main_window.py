@@ -178,7 +178,17 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
         """How to make each page that is not made for everyone (the desks' pages)."""
-        return {}
+        from .project.conflicts import ConflictsPage
+        from .project.panel import ProjectPage
+
+        def conflicts_page() -> QWidget:
+            page = ConflictsPage(self.access, self.stack)
+            # what a sync brings may make or end conflicts (reads the vault only)
+            self.outbox.sync_finished.connect(lambda _ok: page.refresh())
+            return page
+
+        return {"project": lambda: ProjectPage(self.access, self.stack),
+                "conflicts": conflicts_page}
 
     def _build_sidebar(self) -> None:
         """One sidebar row per page this device's role sees (again after joining)."""

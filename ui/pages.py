@@ -32,6 +32,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("map", N_("Map"), "map"),
     PageSpec("outbox", N_("Outbox"), "outbox"),
     PageSpec("audit", N_("Audit log"), "audit"),
+    PageSpec("conflicts", N_("Conflicts"), "history", roles=COORDINATORS),
+    PageSpec("project", N_("Project"), "new_person", roles=COORDINATORS),
     PageSpec("settings", N_("Settings"), "settings"),
 )
 

@@ -221,3 +221,115 @@ def _report_dialog(ctx: ScreenContext) -> QWidget:
     dialog = window.report_dialog
     dialog.keep_alive = window
     return dialog
+
+
+# --- the coordinator's project panel, joining from Settings (issue 10) --------------------
+SAMPLE_PRINT = "30551 45657 20681 78686 46771 18093"
+PROJECT_ALLOW = ("Coord-1", "Sahel-7", "Kidal-2", "Tombouctou-3", "Gao 2024", SAMPLE_PRINT)
+
+
+def _sample_devices() -> list[Any]:
+    from .project.bridge import Device
+
+    return [Device("a" * 16, "Kidal-2", "monitor", "pending", "11802 94431 50276 33109 "
+                   "84520 66173", None),
+            Device("b" * 16, "Coord-1", "coordinator", "approved", SAMPLE_PRINT,
+                   "2024-06-01T14:05:00Z", own=True),
+            Device("c" * 16, "Sahel-7", "monitor", "approved", "70215 38846 12990 45071 "
+                   "23368 90412", "2024-06-02T09:30:00Z"),
+            Device("d" * 16, "Tombouctou-3", "translator", "revoked", "52209 71364 08815 "
+                   "29947 61530 37726", "2024-05-20T08:00:00Z")]
+
+
+def _project_page(ctx: ScreenContext) -> Any:
+    from .models.vault_access import VaultAccess
+    from .project.bridge import Project
+    from .project.panel import ProjectPage
+
+    access = VaultAccess(ctx.vault, ctx.ops)
+    page = ProjectPage(access)
+    page.keep_alive = access
+    page.shown_project = Project("Gao 2024", "coordinator", "approved", SAMPLE_PRINT)
+    page.show_devices(_sample_devices())
+    page.retranslate()
+    page.resize(900, 560)
+    return page
+
+
+@screen("project_panel", allow=PROJECT_ALLOW)
+def _project_panel(ctx: ScreenContext) -> QWidget:
+    page = _project_page(ctx)
+    page.select("Kidal-2")
+    return page
+
+
+@screen("project_approve", allow=PROJECT_ALLOW)
+def _project_approve(ctx: ScreenContext) -> QWidget:
+    from .project.dialogs import ApproveDialog
+
+    dialog = ApproveDialog(_sample_devices()[0])
+    dialog.code.setText("11802 94431 50276 33109 84520 66174")
+    return dialog
+
+
+@screen("project_invite", allow=PROJECT_ALLOW)
+def _project_invite(ctx: ScreenContext) -> QWidget:
+    import json
+    import time
+
+    from .project.bridge import MadeInvite
+    from .project.dialogs import InviteDialog
+
+    dialog = InviteDialog()
+    text = json.dumps({"format": "sample", "token": "x" * 40, "pad": "y" * 900})
+    dialog.show_made(MadeInvite(ctx.tmp / "monitor.invite", "monitor",
+                                int(time.time()) + 7 * 86400, text, SAMPLE_PRINT))
+    return dialog
+
+
+@screen("project_revoke", allow=PROJECT_ALLOW)
+def _project_revoke(ctx: ScreenContext) -> QWidget:
+    from .project.dialogs import confirm_revoke
+
+    return confirm_revoke(_sample_devices()[2])
+
+
+@screen("join_project", allow=PROJECT_ALLOW)
+def _join_project(ctx: ScreenContext) -> QWidget:
+    from .project.join import JoinDialog
+
+    return JoinDialog(ctx.vault, ctx.ops)
+
+
+@screen("join_project_waiting", allow=PROJECT_ALLOW)
+def _join_project_waiting(ctx: ScreenContext) -> QWidget:
+    from .project.bridge import Project
+    from .project.join import JoinDialog
+
+    dialog = JoinDialog(ctx.vault, ctx.ops)
+    dialog._joined(Project("Gao 2024", "monitor", "pending", SAMPLE_PRINT))
+    return dialog
+
+
+@screen("conflicts", allow=PROJECT_ALLOW)
+def _conflicts(ctx: ScreenContext) -> QWidget:
+    from fieldapp.records import RecordStore, transaction
+
+    first, second = ctx.vault.records.list("incident", limit=2)
+    record = ctx.vault.records.get(first.id)
+    other = ctx.vault.records.get(second.id).body
+    body = {**record.body, "title": other["title"], "region": other.get("region", "Mopti")}
+    with transaction(ctx.vault.conn):  # a second head, as if written offline elsewhere
+        parent = ctx.vault.conn.execute("SELECT parent FROM version WHERE hash = ?",
+                                        (record.head,)).fetchone()[0]
+        RecordStore(ctx.vault.conn, "Kidal-2")._write_version(
+            first.id, "incident", parent, body)
+    from .models.vault_access import VaultAccess
+    from .project.conflicts import ConflictsPage
+
+    access = VaultAccess(ctx.vault, ctx.ops)
+    page = ConflictsPage(access)
+    page.keep_alive = access
+    page.refresh()
+    page.resize(1000, 560)
+    return page

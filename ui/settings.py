@@ -1,5 +1,5 @@
 """Settings: language (switched at run time), auto-lock delay, passphrase change, duress
-passphrase, a new recovery key (shown once).
+passphrase, a new recovery key (shown once), the project (joining one with an invite).
 
 Every key operation runs on the ``db`` lane (it rewrites the keyslot file and appends to
 the vault's audit log), so it is serialised with record writes and never freezes the UI.
@@ -29,6 +29,7 @@ from .controller import AUTOLOCK_CHOICES, AppController
 from .keys import keys_text
 from .panic import PANIC_SHORTCUT
 from .passphrase import NewPassphrase
+from .project.settings_tab import ProjectTab
 from .window_size import fit
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each in its own language, on purpose
@@ -53,6 +54,9 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_general(), "")
         self.tabs.addTab(self._build_passphrases(), "")
         self.tabs.addTab(self._build_recovery(), "")
+        self.project = ProjectTab(controller)
+        self.project.joined.connect(self._joined)
+        self.tabs.addTab(self.project, "")
         self.controller.autolock_changed.connect(self._show_autolock)
         fit(self, QSize(560, 460))
         self.retranslate()
@@ -134,6 +138,8 @@ class SettingsDialog(QDialog):
         self.tabs.setTabText(0, _("General"))
         self.tabs.setTabText(1, _("Passphrases"))
         self.tabs.setTabText(2, _("Recovery key"))
+        self.tabs.setTabText(3, _("Project"))
+        self.project.retranslate()
         self.language_label.setText(_("&Language:"))
         self.autolock_label.setText(_("&Lock after:"))
         self.shortcut_label.setText(_("Panic shortcut (lock at once):"))
@@ -231,6 +237,12 @@ class SettingsDialog(QDialog):
         self.recovery_button.setEnabled(True)
         self.recovery_key.setText(key)
         self._say(_("New recovery key made; the old one no longer works."))
+
+    def _joined(self, _project: object) -> None:
+        """Joined from here: the main window's pages follow the new role."""
+        window = self.parent()
+        if window is not None and hasattr(window, "role_changed"):
+            window.role_changed()
 
     def done(self, result: int) -> None:  # noqa: D102 - forget the key once closed
         self.recovery_key.clear()

@@ -33,6 +33,8 @@ class Invite:
     project_fingerprint: str
     coordinators: list[tuple[str, str]]  # (pseudonym, fingerprint)
     path: Path | None = None
+    name: str = ""                        # the project's name
+    role: str = ""                        # the role the invite gives
 
 
 @contextmanager
@@ -57,7 +59,8 @@ def read_invite(text: str, path: Path | None = None) -> Invite:
         parsed = enroll.read_invite(file)
     coordinators = [(str(getattr(c, "pseudonym", "")), str(getattr(c, "fingerprint", "")))
                     for c in parsed.get("_coordinators", [])]
-    return Invite(data, str(parsed.get("_project_fingerprint", "")), coordinators, path)
+    return Invite(data, str(parsed.get("_project_fingerprint", "")), coordinators, path,
+                  str(parsed.get("name", "")), str(parsed.get("role", "")))
 
 
 def join(vault: Any, invite: Invite) -> Any:
