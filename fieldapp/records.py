@@ -346,6 +346,12 @@ class RecordStore:
         if filters.get("date_to"):
             clauses.append("r.occurred_on <= ?")
             args.append(filters["date_to"] + "\uffff")
+        if filters.get("sent_from_here"):
+            # What this device sends (the outbox): records with a version written here or
+            # an item queued for them (a review), never those only received from others.
+            clauses.append("(EXISTS (SELECT 1 FROM version lv WHERE lv.record_id = r.id AND "
+                           "lv.origin = 'local') OR EXISTS (SELECT 1 FROM outbox lo WHERE "
+                           "lo.record_id = r.id))")
         if filters.get("perpetrator"):
             # One of the incident's alleged perpetrators (a list in the head version).
             clauses.append("EXISTS (SELECT 1 FROM version hv, json_each(hv.body, "

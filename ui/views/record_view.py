@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import review_queue
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import N_, _
+from fieldapp.i18n import N_, _, format_timestamp
 from fieldapp.messages import user_message
 from fieldapp.records import Record
 
@@ -135,7 +136,30 @@ class RecordView(QWidget):
                     titles.append(incident_id)
             rows.append((field_label("incident_ids"), "\n".join(titles)))
         rows.append((_("Status"), value_text("status", record.status)))
+        rows += self.review_rows(record)
         rows.append((_("Created by"), record.created_by))
+        return rows
+
+    def review_rows(self, record: Record) -> list[tuple[str, str]]:
+        """The latest review's note (what is needed, for "needs more information") and
+        the record it duplicates, as the coordinator wrote them."""
+        review = review_queue.latest(self.access.reader.conn, record.id)
+        if review is None:
+            return []
+        rows = []
+        if review.duplicate_of:
+            try:
+                title = self.access.reader.get(review.duplicate_of).title
+            except FieldappError:
+                title = _("a record not on this device ({id})").format(
+                    id=review.duplicate_of[:8])
+            rows.append((_("Duplicate of"), title))
+        if review.note:
+            label = (_("What is needed") if review.status == "needs-info"
+                     else _("Coordinator's note"))
+            rows.append((label, _("{note}\n— {reviewer}, {when}").format(
+                note=review.note, reviewer=review.reviewer,
+                when=format_timestamp(review.created_at))))
         return rows
 
     def details_html(self, record: Record) -> str:
