@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -93,16 +94,15 @@ class ReviewForm(QWidget):
         self.target = QLabel(self)
         self.target.setWordWrap(True)
         layout.addWidget(self.target)
-        row = QHBoxLayout()
+        grid = QGridLayout()  # two by two: fits beside the queue on a 1024 px screen
         self.statuses = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
-        for status, _key in STATUS_KEYS:
+        for n, (status, _key) in enumerate(STATUS_KEYS):
             button = QRadioButton(self)
             self.buttons[status] = button
             self.statuses.addButton(button)
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
+            grid.addWidget(button, n // 2, n % 2)
+        layout.addLayout(grid)
         self.duplicate_label = QLabel(self)
         self.duplicate_label.setWordWrap(True)
         layout.addWidget(self.duplicate_label)
