@@ -77,8 +77,9 @@ def side_by_side_html(left: Record, right: Record) -> str:
                     f"{escape(field_label(key))}</b></td>"
                     f"<td style='padding:3px 8px'>{escape(a)}</td>"
                     f"<td style='padding:3px 8px'>{escape(b)}</td></tr>")
-    head = (f"<tr><th></th><th align='left'>{escape(_('This record'))}</th>"
-            f"<th align='left'>{escape(_('Possible duplicate'))}</th></tr>")
+    this, other = escape(_("This record")), escape(_("Possible duplicate"))
+    head = (f"<tr><th></th><th align='left'>{this}</th>"
+            f"<th align='left'>{other}</th></tr>")
     return f"<table cellspacing='0'>{head}{''.join(rows)}</table>"
 
 
