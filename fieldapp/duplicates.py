@@ -2,8 +2,8 @@
 places are (the record's coordinates, else the gazetteer's), whether the type of event is
 the same, and how alike the texts are (rapidfuzz). No Qt, no network.
 
-Only records of the same kind dated near the record are read (the list's date index), so
-finding candidates stays quick with 100k records on the device.
+Only records of the same kind dated near the record are read (the list's date index), and
+only a shortlist of them whole, so finding candidates stays quick with 100k records.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from .errors import NotFound
 from .records import LIST_COLUMNS, Summary
 from .store.db import Connection
 
-WINDOW_DAYS = 30      # records dated further apart are not candidates
+WINDOW_DAYS = 14      # records dated further apart are not candidates
 NEAR_KM = 50.0        # places this far apart or more score nothing
-MAX_READ = 1500       # records read on each side of the date
+MAX_READ = 800        # records read on each side of the date, at most
 MIN_SCORE = 0.35
+SHORTLIST = 60        # records compared whole, after the first ranking on the rows
 TEXT_FIELDS = ("title", "description", "text", "locality", "commune")
 WEIGHTS = {"date": 0.3, "place": 0.3, "type": 0.15, "text": 0.25}
 
@@ -89,24 +90,19 @@ def _date_of(kind: str, body: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def candidates(conn: Connection, record_id: str, limit: int = 10) -> list[Candidate]:
-    """The likeliest duplicates of ``record_id``, best first (records already marked as
-    duplicates of something are left out)."""
-    row = conn.execute("SELECT r.kind, r.occurred_on, v.body FROM record r JOIN version v "
-                       "ON v.hash = r.head WHERE r.id = ? AND r.kind != 'identity'",
-                       (record_id,)).fetchone()
-    if row is None:
-        raise NotFound(kind="record", id=record_id[:60])
-    kind, occurred, body = row[0], row[1], json.loads(row[2])
-    cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
-    base = (f"SELECT {cols}, v.body FROM record r JOIN version v ON v.hash = r.head "  # noqa: S608
+def _shortlist(conn: Connection, kind: str, record_id: str, occurred: str | None,
+               title: str, region: str | None, event_type: str | None
+               ) -> list[str]:
+    """Stage one, on the record rows only (no body read): the records of the same kind
+    dated near, ranked by date, region, type and title; the best `SHORTLIST` ids."""
+    base = ("SELECT r.id, r.occurred_on, r.region, r.event_type, r.title FROM record r "
             "WHERE r.kind = ? AND r.id != ? AND r.status != 'duplicate' ")
     day = _day(occurred)
-    if day is not None:
+    if day is not None and occurred:
         low = (day - dt.timedelta(days=WINDOW_DAYS)).isoformat()
         high = (day + dt.timedelta(days=WINDOW_DAYS)).isoformat()
         rows = conn.execute(base + "AND r.occurred_on >= ? AND r.occurred_on <= ? "
-                            "ORDER BY r.occurred_on DESC LIMIT ?",
+                            "ORDER BY r.occurred_on LIMIT ?",
                             (kind, record_id, occurred[:10], high + "\uffff", MAX_READ)
                             ).fetchall()
         rows += conn.execute(base + "AND r.occurred_on >= ? AND r.occurred_on < ? "
@@ -115,6 +111,37 @@ def candidates(conn: Connection, record_id: str, limit: int = 10) -> list[Candid
     else:  # no date (a testimony): the latest of the same kind
         rows = conn.execute(base + "ORDER BY r.rowid DESC LIMIT ?",
                             (kind, record_id, MAX_READ)).fetchall()
+    ranked = []
+    for other_id, other_date, other_region, other_type, other_title in rows:
+        other_day = _day(other_date)
+        near = (max(0.0, 1 - abs((other_day - day).days) / WINDOW_DAYS)
+                if day and other_day else 0.3)
+        rough = (WEIGHTS["date"] * near
+                 + WEIGHTS["place"] * (0.6 if region and region == other_region else 0.2)
+                 + WEIGHTS["type"] * (bool(event_type) and event_type == other_type)
+                 + WEIGHTS["text"] * fuzz.token_set_ratio(title, other_title or "") / 100)
+        ranked.append((rough, other_id))
+    ranked.sort(reverse=True)
+    return [other_id for _rough, other_id in ranked[:SHORTLIST]]
+
+
+def candidates(conn: Connection, record_id: str, limit: int = 10) -> list[Candidate]:
+    """The likeliest duplicates of ``record_id``, best first (records already marked as
+    duplicates of something are left out). Two stages: a shortlist from the record rows,
+    then the whole records of the shortlist compared (places, texts)."""
+    row = conn.execute("SELECT r.kind, r.occurred_on, r.title, r.region, r.event_type, "
+                       "v.body FROM record r JOIN version v ON v.hash = r.head "
+                       "WHERE r.id = ? AND r.kind != 'identity'", (record_id,)).fetchone()
+    if row is None:
+        raise NotFound(kind="record", id=record_id[:60])
+    kind, body = row[0], json.loads(row[5])
+    shortlist = _shortlist(conn, kind, record_id, row[1], row[2] or "", row[3], row[4])
+    if not shortlist:
+        return []
+    cols = ", ".join(f"r.{c}" for c in LIST_COLUMNS)
+    rows = conn.execute(
+        f"SELECT {cols}, v.body FROM record r JOIN version v ON v.hash = r.head "  # noqa: S608
+        f"WHERE r.id IN ({', '.join('?' * len(shortlist))})", shortlist).fetchall()
     here, text = point_of(body), _text(body)
     own_day = _day(_date_of(kind, body))
     found = []

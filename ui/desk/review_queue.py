@@ -39,13 +39,14 @@ from .review_panel import STATUS_KEYS, ReviewPanel
 
 QUEUE_KINDS = {k: KIND_LABELS[k] for k in review_queue.QUEUE_KINDS}
 NEW_MARK = N_("New")
+_FONT_ROLE, _DISPLAY_ROLE = int(Qt.ItemDataRole.FontRole), int(Qt.ItemDataRole.DisplayRole)
 
 
 class QueueModel(RecordTableModel):
     """The queue as a table: the record lists' columns, the title of new ones marked."""
 
     def __init__(self, access: VaultAccess, parent: Any = None) -> None:
-        self.queue = review_queue.ReviewQueue(access.reader.conn)
+        self.queue = review_queue.ReviewQueue(access.reader.conn, access.pseudonym)
         super().__init__(self.queue, None, parent)  # type: ignore[arg-type]
         self._fresh: set[str] = set()
         self._bold = QFont()
@@ -61,15 +62,14 @@ class QueueModel(RecordTableModel):
         self._fresh |= self.queue.fresh(s.id for s in self._rows[first:])
 
     def is_new(self, row: int) -> bool:
-        summary = self.summary(row)
-        return summary is not None and summary.id in self._fresh
+        return 0 <= row < len(self._rows) and self._rows[row].id in self._fresh
 
     def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.FontRole and self.is_new(index.row()):
-            return self._bold
+        role = int(role)  # Qt asks for many roles per cell: plain ints compare quickly
+        if role == _FONT_ROLE:
+            return self._bold if self.is_new(index.row()) else None
         value = super().data(index, role)
-        if (role == Qt.ItemDataRole.DisplayRole and index.column() == 0
-                and self.is_new(index.row())):
+        if role == _DISPLAY_ROLE and index.column() == 0 and self.is_new(index.row()):
             return _("{mark} · {title}").format(mark=_(NEW_MARK), title=value)
         return value
 
@@ -163,6 +163,7 @@ class ReviewQueuePage(QWidget):
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
                       activated=self.panel.save)
         self._loaded = False
+        self._fitted = False
         self._keep_row = -1
         self.retranslate()
 
@@ -174,7 +175,6 @@ class ReviewQueuePage(QWidget):
             return
         self._loaded = True
         chosen = self.chosen_ids()
-        self._fill_monitors()
         self.model.queue.seen_mark = int(self.access.reader_vault.setting(
             review_queue.SEEN_KEY) or 0)
         self.model.set_filters(**self.filters())
@@ -200,18 +200,20 @@ class ReviewQueuePage(QWidget):
         self.monitor.blockSignals(True)
         self.monitor.clear()
         self.monitor.addItem(_("(all monitors)"), None)
-        if not self.access.closed:
-            for name in review_queue.monitors(self.access.reader.conn):
-                self.monitor.addItem(name, name)
+        # Who wrote the records listed (with every monitor when none is chosen).
+        for name in sorted({*self.model.queue.authors, *([current] if current else [])}):
+            self.monitor.addItem(name, name)
         index = self.monitor.findData(current) if current else 0
         self.monitor.setCurrentIndex(max(index, 0))
         self.monitor.blockSignals(False)
 
     def _reloaded(self) -> None:
+        self._fill_monitors()
         self._update_count()
         self.table_stack.setCurrentWidget(self.table if self.model.total or not self._loaded
                                           else self.empty)
-        if self.model.total:
+        if self.model.total and not self._fitted:  # once: a review must not jolt them
+            self._fitted = True
             fit_columns(self.table, self.table.horizontalHeader())
         if self._keep_row >= 0 and self.model.rowCount():
             self.select_row(min(self._keep_row, self.model.rowCount() - 1))
