@@ -268,7 +268,7 @@ def _desk_page(ctx: ScreenContext, make: Callable[[Any], QWidget]) -> Any:
     access = VaultAccess(ctx.vault, ctx.ops)
     page = make(access)
     page.keep_alive = access  # type: ignore[attr-defined]
-    page.resize(1000, 640)
+    page.resize(1000, 580)  # fits 1024x600 with its frame
     page.refresh()  # type: ignore[attr-defined]
     return page
 
@@ -303,7 +303,7 @@ def _review_duplicates(ctx: ScreenContext) -> QWidget:
 
 @screen("review_queue_1024x600", allow=("Sahel-7",))
 def _review_queue_small(ctx: ScreenContext) -> QWidget:
-    return _sized(_review_queue(ctx), (1024 - 190, 600))
+    return _sized(_review_queue(ctx), (1024 - 190, 580))  # beside the sidebar
 
 
 @screen("notes_from_coordinators", allow=("Sahel-7",))
