@@ -127,7 +127,7 @@ class NotesPage(QWidget):
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels(
-            [_("Record"), _("Status"), _("Note"), _("From")])
+            [_("Record"), _("Status"), _("Note"), _("Reviewed by")])
         self.table.setAccessibleName(_("Notes from coordinators"))
         self.view.retranslate()
         self._fill()

@@ -136,7 +136,6 @@ class RecordView(QWidget):
                     titles.append(incident_id)
             rows.append((field_label("incident_ids"), "\n".join(titles)))
         rows.append((_("Status"), value_text("status", record.status)))
-        rows += self.review_rows(record)
         rows.append((_("Created by"), record.created_by))
         return rows
 
@@ -172,6 +171,12 @@ class RecordView(QWidget):
             return f"<table cellspacing='0'>{cells}</table>"
 
         html = table(self.rows(record))
+        review = self.review_rows(record)
+        latest = review_queue.latest(self.access.reader.conn, record.id) if review else None
+        if latest is not None:  # the coordinators' word first: what is needed, or the
+            heading = escape(value_text("status", latest.status))  # record it repeats
+            html = (f"<div style='background:#eef4ff; padding:6px'><b>{heading}</b>"
+                    f"{table(review)}</div><br>" + html)
         if record.identity:
             title = escape(_("Identity — coordinators only"))
             note = escape(_("Only coordinators can read this section."))
