@@ -85,6 +85,9 @@ def test_needs_info_and_duplicate_reach_the_monitor(qtbot, ops, project, monkeyp
         qtbot.keyClick(page.table, Qt.Key.Key_2)
         assert page.panel.form.status() == "needs-info"
         assert page.panel.form.note.hasFocus()
+        assert page.panel.save() is None  # not without saying what is needed
+        assert "what is needed" in page.panel.form.message.text()
+        assert page.model.total == 2
         qtbot.keyClicks(page.panel.form.note, "Combien de victimes ? ")
         page.panel.form.note.insertPlainText("Précisez l'heure.")  # QTest types ASCII only
         with qtbot.waitSignal(page.panel.reviewed, timeout=10_000):

@@ -345,6 +345,11 @@ class ReviewPanel(QWidget):
             self.form.message.setText(_("Choose the record it repeats under “Possible "
                                         "duplicates”."))
             return None
+        if status == "needs-info" and not self.form.note.toPlainText().strip():
+            self.form.message.setText(_("Say in the note what is needed: the monitor "
+                                        "reads it."))
+            self.form.note.setFocus()
+            return None
         ids = list(self.record_ids)
         self.form.message.setText(_("Saving…"))
         self.form.save_button.setEnabled(False)
