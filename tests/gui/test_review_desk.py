@@ -149,3 +149,45 @@ def test_needs_info_and_duplicate_reach_the_monitor(qtbot, ops, project, monkeyp
     queue = ReviewQueue(coord.conn)
     assert [s.id for s in queue.list()] == [first]
     assert queue.list(status="needs-info")[0].id == first
+
+
+def test_a_selection_is_reviewed_at_once_and_the_next_record_is_chosen(qtbot, ops, vault):
+    from PySide6.QtCore import QItemSelectionModel
+
+    from fieldapp.records import RecordStore
+    from ui.desk.review_queue import ReviewQueuePage
+    from ui.models.vault_access import VaultAccess
+
+    monitor = RecordStore(vault.conn, "Kidal-3")
+    for n in range(4):
+        monitor.add("incident", {"title": f"Incident {n}", "occurred_on": f"2024-0{n + 1}-02",
+                                 "event_type": "looting", "region": "Kidal"})
+    access = VaultAccess(vault, ops)
+    page = ReviewQueuePage(access)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.model.total == 4
+    assert page.monitor.findData("Kidal-3") > 0  # the monitor filter knows who wrote them
+    page.select_row(0)
+    selection = page.table.selectionModel()
+    selection.select(page.model.index(1, 0), QItemSelectionModel.SelectionFlag.Select
+                     | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = page.chosen_ids()
+    assert len(chosen) == 2 and page.panel.record is None
+    assert "2 records" in page.panel.form.target.text()
+    page.activateWindow()
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus, timeout=5_000)
+    qtbot.keyClick(page.table, Qt.Key.Key_1)
+    assert page.panel.form.status() == "verified"
+    with qtbot.waitSignal(page.panel.reviewed, timeout=10_000):
+        assert page.panel.save() is not None, page.panel.form.message.text()
+    assert page.model.total == 2
+    assert not set(chosen) & {page.model.summary(r).id for r in range(2)}
+    assert len(page.chosen_ids()) == 1  # the next record, ready for the next review
+    qtbot.keyClick(page.table, Qt.Key.Key_J)
+    assert page.table.currentIndex().row() == 1
+    page.close()
+    access.close()
+    qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)

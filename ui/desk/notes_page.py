@@ -54,6 +54,7 @@ class NotesPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setDefaultSectionSize(self.fontMetrics().averageCharWidth() * 16)
+        header.resizeSection(0, self.fontMetrics().averageCharWidth() * 24)  # the title
         self.table.setWordWrap(False)
         self.view = RecordView(access, split)
         split.setStretchFactor(0, 3)
