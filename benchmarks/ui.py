@@ -282,14 +282,132 @@ def _map_cases(points):
     yield "scattered", [x for x, _y in scattered], [y for _x, y in scattered], kinds
 
 
+def desk_profile(folder: Path, n: int, unreviewed: int) -> Profile:
+    """The 100k profile seen from a coordinator's device: every incident received from
+    a monitor's device (a remote head version), all but ``unreviewed`` reviewed."""
+    marker = folder / "desk-complete"
+    if marker.is_file():
+        return Profile(folder)
+    profile = build_profile(folder, n)
+    print(f"making {n} incidents received, {n - unreviewed} reviewed (once)…", flush=True)
+    vault = profile.unlock(PASSPHRASE)
+    conn = vault.conn
+    with conn:
+        conn.execute(
+            "INSERT INTO version (hash, record_id, parent, kind, author, created_at, body, "
+            "origin) SELECT 'r' || substr(v.hash, 2), v.record_id, v.hash, v.kind, "
+            "'Sahel-7', v.created_at, v.body, 'remote' FROM record r JOIN version v "
+            "ON v.hash = r.head")
+        conn.execute("UPDATE record SET head = 'r' || substr(head, 2), "
+                     "updated_by = 'Sahel-7'")
+        conn.execute(
+            "INSERT INTO review (id, record_id, version_hash, status, confidence, note, "
+            "reviewer, created_at) SELECT 'review-' || r.id, r.id, r.head, 'verified', "
+            "'high', '', 'Bench-1', r.updated_at FROM record r ORDER BY r.rowid LIMIT ?",
+            (n - unreviewed,))
+        conn.execute("UPDATE record SET status = 'verified' WHERE id IN "
+                     "(SELECT record_id FROM review)")
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    vault.close()
+    marker.write_text(str(unreviewed))
+    return profile
+
+
+def desk_figures(profile: Profile, report: dict[str, float]) -> None:
+    """Issue 10: the review queue shown after a click (< 300 ms), and the duplicate
+    candidates of one record (< 200 ms; core query, and the tab filled and painted)."""
+    from PySide6.QtWidgets import QApplication
+
+    from fieldapp import duplicates, i18n
+    from ui.desk.review_queue import ReviewQueuePage
+    from ui.models.vault_access import VaultAccess
+    from ui.ops import Ops
+
+    i18n.set_language("fr")
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    ops = Ops()
+    vault = profile.unlock(PASSPHRASE, check_same_thread=False)
+    access = VaultAccess(vault, ops)
+    page = ReviewQueuePage(access)
+    page.resize(1200, 800)
+    page.show()
+    app.processEvents()
+    times, cpu = [], []
+    for _ in range(5):  # a click on "Review queue": refresh, the table painted
+        start, start_cpu = time.perf_counter(), time.process_time()
+        page.refresh()
+        app.processEvents()
+        page.table.viewport().repaint()
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    report["queue_cpu_ms_p50"] = statistics.median(cpu)
+    report["queue_total"] = page.model.total
+    report["queue_shown_ms"] = max(times)
+    report["queue_shown_ms_p50"] = statistics.median(times)
+    ids = [page.model.summary(r).id for r in range(0, 200, 10)]
+    core, shown = [], []
+    core_cpu = []
+    for record_id in ids:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        found = duplicates.candidates(access.reader.conn, record_id)
+        core.append((time.perf_counter() - start) * 1000)
+        core_cpu.append((time.process_time() - start_cpu) * 1000)
+    report["duplicates_cpu_ms_p50"] = statistics.median(core_cpu)
+    page.panel.tabs.setCurrentWidget(page.panel.dup_page)
+    for row in range(0, 200, 10):
+        start = time.perf_counter()
+        page.select_row(row)  # the tab shown ranks the candidates, fills and compares
+        app.processEvents()
+        page.panel.dup_table.viewport().repaint()
+        shown.append((time.perf_counter() - start) * 1000)
+    report["duplicates_ms"] = max(core)
+    report["duplicates_ms_p50"] = statistics.median(core)
+    report["duplicates_shown_ms"] = max(shown)
+    report["duplicates_found_last"] = len(found)
+    page.close()
+    access.close()
+    ops.shutdown()
+    vault.close()
+
+
+def desk_main(n: int, unreviewed: int) -> int:
+    folder = ROOT / "benchmarks" / "out" / f"ui-desk-{n}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    profile = desk_profile(folder, n, unreviewed)
+    report: dict[str, float] = {}
+    desk_figures(profile, report)
+    print(f"records: {n}; in the review queue: {int(report['queue_total'])}; "
+          f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    targets = {"queue_shown_ms": 300.0, "duplicates_ms": 200.0,
+               "duplicates_shown_ms": 200.0}
+    for key, label in (
+            ("queue_shown_ms", "review queue: click → rows painted (worst of 5)"),
+            ("queue_shown_ms_p50", "review queue: click → rows painted, median"),
+            ("queue_cpu_ms_p50", "review queue: CPU time of this process, median"),
+            ("duplicates_ms", "duplicate candidates of one record (worst of 20)"),
+            ("duplicates_ms_p50", "duplicate candidates of one record, median"),
+            ("duplicates_cpu_ms_p50", "duplicate candidates: CPU time, median"),
+            ("duplicates_shown_ms", "duplicates tab: record chosen → candidates shown")):
+        target = targets.get(key)
+        verdict = "" if target is None else "  target < {t} ms: {ok}".format(
+            t=target, ok="MET" if report[key] < target else "NOT MET")
+        print(f"{label:<62} {report[key]:10.3f} ms{verdict}")
+    return 0 if all(report[k] < t for k, t in targets.items()) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--frozen", action="store_true",
                         help="measure the frozen app's start instead (make package)")
+    parser.add_argument("--desk", action="store_true",
+                        help="measure the coordinator's review queue and duplicates only")
+    parser.add_argument("--unreviewed", type=int, default=10_000)
     args = parser.parse_args()
     if args.frozen:
         return frozen_main()
+    if args.desk:
+        return desk_main(args.records, args.unreviewed)
     folder = ROOT / "benchmarks" / "out" / f"ui-profile-{args.records}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     profile = build_profile(folder, args.records)

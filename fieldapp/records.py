@@ -357,6 +357,17 @@ class RecordStore:
         if filters.get("date_to"):
             clauses.append("r.occurred_on <= ?")
             args.append(filters["date_to"] + "\uffff")
+        if filters.get("sent_from_here"):
+            # What this device sends (the outbox; the value is this device's pseudonym):
+            # records written or last changed here, or with an item queued for them or
+            # their identity section (versions are queued at the latest by the next sync,
+            # before it receives anything; a review), never those only received. Indexes
+            # only: a version's origin would mean reading every version's body.
+            clauses.append("(r.created_by = ? OR r.updated_by = ? OR EXISTS (SELECT 1 FROM "
+                           "outbox lo WHERE lo.record_id = r.id) OR EXISTS (SELECT 1 FROM "
+                           "record li JOIN outbox lio ON lio.record_id = li.id WHERE "
+                           "li.owner = r.id))")
+            args += [filters["sent_from_here"]] * 2
         if filters.get("perpetrator"):
             # One of the incident's alleged perpetrators (a list in the head version).
             clauses.append("EXISTS (SELECT 1 FROM version hv, json_each(hv.body, "

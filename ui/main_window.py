@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
 
         self.sync_status = QLabel(self)
         self.statusBar().addPermanentWidget(self.sync_status)
-        self.outbox.sync_finished.connect(lambda _ok: self._update_status())
+        self.outbox.sync_finished.connect(self._synced)
 
         if controller is not None and hasattr(controller, "language_changed"):
             controller.language_changed.connect(self._language_changed)
@@ -188,7 +188,24 @@ class MainWindow(QMainWindow):
             return page
 
         return {"project": lambda: ProjectPage(self.access, self.stack),
-                "conflicts": conflicts_page}
+                "conflicts": conflicts_page,
+                "review": self._make_review_queue, "notes": self._make_notes}
+
+    def _make_review_queue(self) -> QWidget:
+        from .desk.review_queue import ReviewQueuePage
+
+        page = ReviewQueuePage(self.access, self.stack)
+        page.panel.reviewed.connect(lambda _ids: self._refresh_lists())
+        return page
+
+    def _make_notes(self) -> QWidget:
+        from .desk.notes_page import NotesPage
+
+        page = NotesPage(self.access, self.stack)
+        page.edit_requested.connect(self.edit_record)
+        page.history_requested.connect(self.show_history)
+        page.unread_changed.connect(lambda _n: self._label_pages())
+        return page
 
     def _build_sidebar(self) -> None:
         """One sidebar row per page this device's role sees (again after joining)."""
@@ -375,6 +392,25 @@ class MainWindow(QMainWindow):
         if self.controller is not None:
             self.controller.panic()
 
+    def _synced(self, _ok: bool = True) -> None:
+        """After a sync the lists show what it brought, without a click or a keystroke;
+        the page on screen reads again too (the others do when they are chosen)."""
+        self._update_status()
+        if self.access.closed:
+            return
+        current = self.current_page()
+        self._refresh_lists()
+        for page in self.pages.values():
+            if page is current and not isinstance(page, RecordListPage | SyncPanel):
+                page.refresh()  # type: ignore[attr-defined]
+            elif hasattr(page, "count_unread"):
+                page.count_unread()
+
+    def _refresh_lists(self) -> None:
+        for page in self.pages.values():
+            if isinstance(page, RecordListPage):
+                page.refresh()
+
     def _update_status(self) -> None:
         when = None if self.access.closed else self.access.reader_vault.setting(LAST_SYNC_KEY)
         self.sync_status.setText(
@@ -391,13 +427,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(_("{app} — {pseudonym}").format(app=APP_NAME,
                                                              pseudonym=self.access.pseudonym))
-        for row, spec in enumerate(self.page_specs):
-            item = self.sidebar.item(row)
-            item.setText(_(spec.label))
-            if row < SHORTCUT_PAGES:
-                item.setToolTip(_("{page} ({keys})").format(
-                    page=_(spec.label), keys=keys_text(QKeySequence(f"Ctrl+{row + 1}"))))
-        self._fit_sidebar()
+        self._label_pages()
         self.sidebar.setAccessibleName(_("Sections"))
         self.toolbar.setWindowTitle(_("Main actions"))
         texts = ((self.new_incident_action, _("&New incident"), _("New incident ({keys})")),
@@ -417,6 +447,20 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.retranslate()  # type: ignore[attr-defined]
         self._update_status()
+
+    def _label_pages(self) -> None:
+        """The sidebar's names, with the count of unread notes beside theirs."""
+        for row, spec in enumerate(self.page_specs):
+            item = self.sidebar.item(row)
+            text = _(spec.label)
+            unread = getattr(self.pages.get(spec.key), "unread", 0)
+            if unread:
+                text = _("{page} ({n})").format(page=text, n=unread)
+            item.setText(text)
+            if row < SHORTCUT_PAGES:
+                item.setToolTip(_("{page} ({keys})").format(
+                    page=_(spec.label), keys=keys_text(QKeySequence(f"Ctrl+{row + 1}"))))
+        self._fit_sidebar()
 
     def _fit_sidebar(self) -> None:
         """As wide as its longest name (no "Témoignag"), whatever the language."""

@@ -23,6 +23,7 @@ class PageSpec:
 
 COORDINATORS = frozenset({"coordinator"})
 TRANSLATORS = frozenset({"translator"})
+MONITORS = frozenset({"monitor"})
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("incidents", N_("Incidents"), "incidents"),
@@ -30,6 +31,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("people", N_("People"), "people"),
     PageSpec("dashboard", N_("Dashboard"), "dashboard"),
     PageSpec("map", N_("Map"), "map"),
+    PageSpec("review", N_("Review queue"), "view", COORDINATORS),
+    PageSpec("notes", N_("Notes from coordinators"), "empty", MONITORS),
     PageSpec("outbox", N_("Outbox"), "outbox"),
     PageSpec("audit", N_("Audit log"), "audit"),
     PageSpec("conflicts", N_("Conflicts"), "history", roles=COORDINATORS),

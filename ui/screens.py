@@ -332,4 +332,95 @@ def _conflicts(ctx: ScreenContext) -> QWidget:
     page.keep_alive = access
     page.refresh()
     page.resize(1000, 560)
+
+
+# --- the coordinator's review desk (issue 10) ------------------------------------------------
+def _received(ctx: ScreenContext) -> None:
+    """Make some demo records look received from a monitor's device, with reviews from a
+    coordinator on two of them (the demo profile is in no project)."""
+    from fieldapp import audit
+    from fieldapp.records import RecordStore, transaction
+    from fieldapp.text import uuid7
+
+    conn = ctx.vault.conn
+    if ctx.vault.setting("screens_received"):
+        return
+    store = RecordStore(conn, "Sahel-7")
+    first = ctx.vault.records.list("incident", limit=1)[0].id
+    copy = dict(ctx.vault.records.get(first).body)
+    copy["title"] = f"{copy['title']} (2)"
+    store.add("incident", copy)  # a likely duplicate, as two monitors may send
+    with transaction(conn):
+        chosen = [s.id for s in ctx.vault.records.list("incident", limit=12)]
+        chosen += [s.id for s in ctx.vault.records.list("testimony", limit=3)]
+        for record_id in chosen:
+            record = ctx.vault.records.get(record_id)
+            head = conn.execute("SELECT head FROM record WHERE id = ?",
+                                (record_id,)).fetchone()[0]
+            store._write_version(record_id, record.kind, head, dict(record.body),
+                                 origin="remote")
+        for record_id, status, note, duplicate_of in (
+                (chosen[0], "needs-info", "Combien de victimes ? Précisez l'heure.", None),
+                (chosen[1], "duplicate", "", chosen[2])):
+            head = conn.execute("SELECT head FROM record WHERE id = ?",
+                                (record_id,)).fetchone()[0]
+            conn.execute(
+                "INSERT INTO review (id, record_id, version_hash, status, duplicate_of, "
+                "confidence, note, reviewer, created_at, origin) VALUES "
+                "(?, ?, ?, ?, ?, 'medium', ?, 'Coord-1', ?, 'remote')",
+                (uuid7(), record_id, head, status, duplicate_of, note, audit.now()))
+        ctx.vault.set_setting("screens_received", "1")
+
+
+def _desk_page(ctx: ScreenContext, make: Callable[[Any], QWidget]) -> Any:
+    from .models.vault_access import VaultAccess
+
+    _received(ctx)
+    access = VaultAccess(ctx.vault, ctx.ops)
+    page = make(access)
+    page.keep_alive = access  # type: ignore[attr-defined]
+    page.resize(1000, 580)  # fits 1024x600 with its frame
+    page.refresh()  # type: ignore[attr-defined]
+    return page
+
+
+def _review_queue(ctx: ScreenContext) -> Any:
+    from .desk.review_queue import ReviewQueuePage
+
+    page = _desk_page(ctx, ReviewQueuePage)
+    rows = range(page.model.rowCount())
+    page.select_row(next((r for r in rows if page.model.summary(r).kind == "incident"), 0))
+    return page
+
+
+@screen("review_queue", allow=("Sahel-7",))
+def _review_queue_screen(ctx: ScreenContext) -> QWidget:
+    page = _review_queue(ctx)
+    page.choose_status("needs-info")
+    page.panel.form.note.setPlainText("Combien de victimes ?")
+    return page
+
+
+@screen("review_duplicates", allow=("Sahel-7",))
+def _review_duplicates(ctx: ScreenContext) -> QWidget:
+    page = _review_queue(ctx)
+    rows = range(page.model.rowCount())
+    copy = next((r for r in rows if page.model.summary(r).title.endswith("(2)")), None)
+    if copy is not None:
+        page.select_row(copy)
+    page.choose_status("duplicate")
+    return page
+
+
+@screen("review_queue_1024x600", allow=("Sahel-7",))
+def _review_queue_small(ctx: ScreenContext) -> QWidget:
+    return _sized(_review_queue(ctx), (1024 - 190, 580))  # beside the sidebar
+
+
+@screen("notes_from_coordinators", allow=("Sahel-7",))
+def _notes(ctx: ScreenContext) -> QWidget:
+    from .desk.notes_page import NotesPage
+
+    page = _desk_page(ctx, NotesPage)
+    page.table.selectRow(0)
     return page

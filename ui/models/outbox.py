@@ -55,6 +55,8 @@ class OutboxModel(RecordTableModel):
 
     def __init__(self, store: Any, parent: Any = None) -> None:
         super().__init__(store, None, parent)
+        # Only what this device sends: records received from others are not "pending".
+        self._filters = {"sent_from_here": store.author}
         self._states: dict[str, dict[str, Any]] = {}
         self._icons = {name: icon(name) for name in set(STATE_ICONS.values())}
 

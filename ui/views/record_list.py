@@ -223,6 +223,16 @@ class RecordListPage(QWidget):
             self._loaded = True
             self.model.reload()
 
+    def refresh(self) -> None:
+        """Read again (after a sync brought records), keeping the search, the filters and
+        the chosen record; a page never shown yet waits until it is."""
+        if not self._loaded:
+            return
+        chosen = self.view.record.id if self.view.record is not None else None
+        self.model.reload()
+        if chosen is not None:
+            self.select(chosen)
+
     def apply_search(self) -> None:
         self._search_timer.stop()
         if self.search.text().strip() != self.model.query or not self._loaded:

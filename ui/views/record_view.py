@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import review_queue
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import N_, _
+from fieldapp.i18n import N_, _, format_timestamp
 from fieldapp.messages import user_message
 from fieldapp.records import Record
 
@@ -138,6 +139,28 @@ class RecordView(QWidget):
         rows.append((_("Created by"), record.created_by))
         return rows
 
+    def review_rows(self, record: Record) -> list[tuple[str, str]]:
+        """The latest review's note (what is needed, for "needs more information") and
+        the record it duplicates, as the coordinator wrote them."""
+        review = review_queue.latest(self.access.reader.conn, record.id)
+        if review is None:
+            return []
+        rows = []
+        if review.duplicate_of:
+            try:
+                title = self.access.reader.get(review.duplicate_of).title
+            except FieldappError:
+                title = _("a record not on this device ({id})").format(
+                    id=review.duplicate_of[:8])
+            rows.append((_("Duplicate of"), title))
+        if review.note:
+            label = (_("What is needed") if review.status == "needs-info"
+                     else _("Coordinator's note"))
+            rows.append((label, _("{note}\n— {reviewer}, {when}").format(
+                note=review.note, reviewer=review.reviewer,
+                when=format_timestamp(review.created_at))))
+        return rows
+
     def details_html(self, record: Record) -> str:
         def table(rows: list[tuple[str, str]]) -> str:
             cells = "".join(
@@ -148,6 +171,12 @@ class RecordView(QWidget):
             return f"<table cellspacing='0'>{cells}</table>"
 
         html = table(self.rows(record))
+        review = self.review_rows(record)
+        latest = review_queue.latest(self.access.reader.conn, record.id) if review else None
+        if latest is not None:  # the coordinators' word first: what is needed, or the
+            heading = escape(value_text("status", latest.status))  # record it repeats
+            html = (f"<div style='background:#eef4ff; padding:6px'><b>{heading}</b>"
+                    f"{table(review)}</div><br>" + html)
         if record.identity:
             title = escape(_("Identity — coordinators only"))
             note = escape(_("Only coordinators can read this section."))

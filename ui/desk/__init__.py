@@ -1,0 +1,1 @@
+"""The coordinator's desk: the review queue, duplicates, and the notes that reach monitors."""
