@@ -96,6 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=_("the translator's pseudonym"))
     p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS),
                    help=_("the language to translate into"))
+    p.add_argument("--field", dest="fields", action="append", metavar=_("FIELD"),
+                   help=_("a field to translate (repeat for several; default: all the "
+                          "record's narrative fields)"))
     p.set_defaults(handler=cmd_assign)
 
     p = sub.add_parser("translate", help=_("translate a field of an assigned record"))
@@ -338,7 +341,8 @@ def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
     vault = ctx.vault()
     require_role(vault.conn, "coordinator")
-    translations.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to)
+    translations.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to,
+                        args.fields)
     ctx.out(_("Assigned; the translator receives the narrative (never the identity) at the "
               "next sync."))
     return 0

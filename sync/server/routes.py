@@ -20,7 +20,7 @@ from .service import AUTH, DEVICE_ID, HEX32, HEX64, OCTETS, UUID, ApiError, NewI
 from .storage import KeyConflict, now_ms
 
 _SECTIONS = ("record", "narrative", "identity", "review", "translation", "assignment",
-             "attachment", "note")
+             "attachment", "note", "glossary")
 _TUS = {"Tus-Resumable": p.TUS_VERSION}
 
 
