@@ -170,7 +170,9 @@ def assignments(conn: Connection, *, translator_device: str | None = None,
     for (aid, rid, kind, title, translator, target, body, fields, by, at,
          draft) in rows:
         done = {f for (f, lang), t in translations_of(conn, rid).items() if lang == target}
-        wanted = [f for f in json.loads(fields or "[]") if f != "language"]
+        order = model.NARRATIVE_FIELDS.get(kind, ())
+        wanted = sorted((f for f in json.loads(fields or "[]") if f != "language"),
+                        key=lambda f: order.index(f) if f in order else len(order))
         source: Any = json.loads(body).get("language")
         found.append(Assignment(aid, rid, kind, title or "", translator, target,
                                 source if isinstance(source, str) else None, wanted, by,

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import translations
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import N_, _
 from fieldapp.messages import user_message
@@ -138,6 +139,15 @@ class RecordView(QWidget):
         rows.append((_("Created by"), record.created_by))
         return rows
 
+    def translations_html(self, record: Record) -> str:
+        """Its narrative beside each translation, with translator and date; missing ones
+        said so."""
+        from ..translate.compare import translations_html
+
+        conn = self.access.reader_vault.conn
+        return translations_html(record, translations.translations_of(conn, record.id),
+                                 translations.assignments(conn, record_id=record.id))
+
     def details_html(self, record: Record) -> str:
         def table(rows: list[tuple[str, str]]) -> str:
             cells = "".join(
@@ -148,6 +158,7 @@ class RecordView(QWidget):
             return f"<table cellspacing='0'>{cells}</table>"
 
         html = table(self.rows(record))
+        html += self.translations_html(record)
         if record.identity:
             title = escape(_("Identity — coordinators only"))
             note = escape(_("Only coordinators can read this section."))
