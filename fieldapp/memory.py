@@ -10,6 +10,7 @@ the earlier sentence that differ from the one being translated, to mark them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import re
@@ -101,8 +102,10 @@ class TranslationMemory:
         self._index: dict[str, int] = {}
         self._keys: list[str] = []
         self._units: list[tuple[str, str]] = []
+        self._by_length: tuple[list[int], list[str], list[int]] | None = None
         for source, target in units:
             self.add(source, target)
+        self._sorted_by_length()
 
     def __len__(self) -> int:
         return len(self._units)
@@ -118,28 +121,41 @@ class TranslationMemory:
         self._index[key] = len(self._keys)
         self._keys.append(key)
         self._units.append((source, target))
+        self._by_length = None
 
     def lookup(self, sentence: str, limit: int = 3) -> list[Suggestion]:
-        """Suggestions for ``sentence``: the exact match first, then fuzzy ones (≥ 75 %),
+        """Suggestions for ``sentence``: its exact match, or else fuzzy ones (≥ 75 %),
         best first."""
         key = fold(sentence)
         if not key:
             return []
         found: list[Suggestion] = []
-        if key in self._index:
+        if key in self._index:  # said before, word for word: nothing nearer to offer
             source, target = self._units[self._index[key]]
-            found.append(Suggestion(source, target, 100))
-        for _key, score, index in process.extract(
-                key, self._keys, scorer=fuzz.ratio, score_cutoff=MIN_SCORE,
+            return [Suggestion(source, target, 100)]
+        # a ratio of 75 % needs lengths within 0.6 and 1.67 times the sentence's: only
+        # those are compared
+        lengths, keys, indexes = self._sorted_by_length()
+        low = bisect.bisect_left(lengths, int(len(key) * 0.6))
+        high = bisect.bisect_right(lengths, int(len(key) / 0.6) + 1)
+        for _key, score, at in process.extract(
+                key, keys[low:high], scorer=fuzz.ratio, score_cutoff=MIN_SCORE,
                 limit=limit + 1):
             if len(found) >= limit:
                 break
             if _key == key:
                 continue
-            source, target = self._units[index]
+            source, target = self._units[indexes[low + at]]
             found.append(Suggestion(source, target, min(99, int(score)),
                                     differing_words(source, sentence)))
         return found
+
+    def _sorted_by_length(self) -> tuple[list[int], list[str], list[int]]:
+        if self._by_length is None:
+            order = sorted(range(len(self._keys)), key=lambda i: len(self._keys[i]))
+            self._by_length = ([len(self._keys[i]) for i in order],
+                               [self._keys[i] for i in order], order)
+        return self._by_length
 
     @classmethod
     def from_store(cls, conn: Connection, target_lang: str) -> TranslationMemory:
@@ -159,6 +175,7 @@ class TranslationMemory:
             if isinstance(source, str):
                 for src, tgt in pairs_of(source, text):
                     memory.add(src, tgt)
+        memory._sorted_by_length()
         return memory
 
 

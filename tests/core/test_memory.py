@@ -21,7 +21,8 @@ def test_sentences_pair_by_paragraph() -> None:
 def test_exact_then_fuzzy_with_the_differing_words() -> None:
     memory = TranslationMemory(pairs_of(SOURCE, TARGET))
     exact = memory.lookup("les hommes armes sont arrives a l'aube.")
-    assert exact[0].exact and exact[0].target == "The armed men arrived at dawn."
+    assert len(exact) == 1 and exact[0].exact
+    assert exact[0].target == "The armed men arrived at dawn."
     near = memory.lookup("Les hommes armés sont arrivés le soir.")
     assert near and not near[0].exact and 75 <= near[0].score < 100
     marked = [near[0].source[s:e] for s, e in near[0].differing]

@@ -126,7 +126,7 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         editor = page.open_assignment(assignment)
         qtbot.addWidget(editor)
         text, summary = editor.sections
-        assert text.source_labels[0].text().count("term:") == 1  # « déplacés internes »
+        assert text.source_labels[0].toHtml().count("term:") == 1  # « déplacés internes »
         qtbot.mouseClick(text.edits[0], Qt.MouseButton.LeftButton)
         text.edits[0].setFocus()
         qtbot.waitUntil(lambda: bool(editor.suggestions.suggestions), timeout=5_000)

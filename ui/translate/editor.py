@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTextBrowser,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -43,6 +44,8 @@ from .access import DeskAccess
 from .labels import FIELD_STATES, field_state_name, language_name
 
 AUTOSAVE_MS = 700
+FIRST_ROWS = 24        # paragraph rows made before the editor shows
+ROWS_PER_BATCH = 16    # then this many per turn of the event loop
 TERM_STYLE = "color:#1d4ed8; text-decoration:none; border-bottom:1px dotted #1d4ed8"
 MARK_STYLE = "background:#fde68a"
 TAKE_KEYS = QKeySequence("Ctrl+Return")
@@ -96,6 +99,31 @@ class ParagraphEdit(QPlainTextEdit):
         self.focused.emit(self)
 
 
+class SourceParagraph(QTextBrowser):
+    """One paragraph of the original, read only, as tall as its text; glossary terms are
+    links whose agreed translation shows on hover."""
+
+    def __init__(self, html: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setStyleSheet("QTextBrowser { background: #f8fafc; }")
+        self.setProperty("user_data", True)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self.setHtml(html)
+
+    def _fit(self, size: Any = None) -> None:
+        height = self.document().size().height() if size is None else size.height()
+        self.setFixedHeight(int(height) + 2 * self.frameWidth() + 2)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.document().setTextWidth(self.viewport().width())
+        self._fit()
+
+
 class FieldSection(QFrame):
     """One assigned field: its name, its state, and a row per paragraph."""
 
@@ -124,34 +152,44 @@ class FieldSection(QFrame):
         top.addWidget(self.state_label)
         top.addWidget(self.state)
         layout.addLayout(top)
-        grid = QGridLayout()
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        self.source_labels: list[QLabel] = []
+        self.grid = QGridLayout()
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
+        self.source_labels: list[SourceParagraph] = []
         self.edits: list[ParagraphEdit] = []
-        for row, text in enumerate(self.sources):
-            label = QLabel(marked_source(text, terms), self)
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setWordWrap(True)
-            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                          | Qt.TextInteractionFlag.LinksAccessibleByMouse)
-            label.setProperty("user_data", True)
-            label.linkHovered.connect(self._hovered)
+        # rows are made a batch at a time (a long testimony opens at once, the rest of its
+        # rows follow while the translator reads); until made, a row's text waits here
+        self.pending: list[str] = [""] * len(self.sources)
+        self._marked = terms
+        layout.addLayout(self.grid)
+        self._terms = {t.id: t for t in terms}
+        self.state.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.retranslate()
+
+    @property
+    def complete(self) -> bool:
+        return len(self.edits) == len(self.sources)
+
+    def build_rows(self, count: int) -> int:
+        """Make up to ``count`` more paragraph rows; returns how many were made."""
+        start = len(self.edits)
+        for row in range(start, min(start + count, len(self.sources))):
+            label = SourceParagraph(marked_source(self.sources[row], self._marked), self)
+            label.highlighted.connect(self._hovered)
             edit = ParagraphEdit(self)
             edit.setProperty("user_data", True)
+            edit.setPlainText(self.pending[row])
+            edit.setAccessibleName(_("Translation of paragraph {n} of “{field}”").format(
+                n=row + 1, field=field_label(self.field)))
             edit.textChanged.connect(self._typed)
             edit.focused.connect(lambda _e, r=row: self.row_focused.emit(self, r))
             edit.cursorPositionChanged.connect(
                 lambda r=row: self.row_focused.emit(self, r))
-            grid.addWidget(label, row, 0)
-            grid.addWidget(edit, row, 1)
+            self.grid.addWidget(label, row, 0)
+            self.grid.addWidget(edit, row, 1)
             self.source_labels.append(label)
             self.edits.append(edit)
-        layout.addLayout(grid)
-        self._terms = {t.id: t for t in terms}
-        self.state.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        self.retranslate()
+        return len(self.edits) - start
 
     def retranslate(self) -> None:
         self.title.setText(field_label(self.field))
@@ -162,7 +200,8 @@ class FieldSection(QFrame):
             edit.setAccessibleName(_("Translation of paragraph {n} of “{field}”").format(
                 n=row + 1, field=field_label(self.field)))
 
-    def _hovered(self, link: str) -> None:
+    def _hovered(self, url: QUrl) -> None:
+        link = url.toString()
         term = self._terms.get(link.removeprefix("term:")) if link else None
         if term is None:
             QToolTip.hideText()
@@ -182,15 +221,17 @@ class FieldSection(QFrame):
         self.state.setCurrentIndex(max(0, self.state.findData(key)))
 
     def texts(self) -> list[str]:
-        return [edit.toPlainText() for edit in self.edits]
+        made = [edit.toPlainText() for edit in self.edits]
+        return made + self.pending[len(made):]
 
     def text(self) -> str:
         """The translation: its paragraphs, one per line."""
         return "\n".join(t.strip() for t in self.texts() if t.strip())
 
     def set_texts(self, texts: list[str]) -> None:
-        if len(texts) != len(self.edits):  # written for another cut: all in the first row
-            texts = ["\n".join(t for t in texts if t.strip())] + [""] * (len(self.edits) - 1)
+        if len(texts) != len(self.sources):  # written for another cut: all in the first row
+            texts = ["\n".join(t for t in texts if t.strip())] + [""] * (len(self.sources) - 1)
+        self.pending = list(texts)
         for edit, text in zip(self.edits, texts, strict=False):
             edit.blockSignals(True)
             edit.setPlainText(text)
@@ -210,9 +251,7 @@ class SuggestionPanel(QFrame):
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
-        self.body = QLabel(self)
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body = QTextBrowser(self)
         self.body.setProperty("user_data", True)
         layout.addWidget(self.body, 1)
         row = QHBoxLayout()
@@ -238,12 +277,12 @@ class SuggestionPanel(QFrame):
         if not self.sentence:
             self.heading.setText(_("Translation memory: click in a translation to see "
                                    "suggestions for the sentence to translate."))
-            self.body.setText("")
+            self.body.setHtml("")
             return
         self.heading.setText(_("Translation memory for: “{sentence}”").format(
             sentence=self.sentence))
         if not self.suggestions:
-            self.body.setText(escape(_("No earlier translation of a sentence like this "
+            self.body.setHtml(escape(_("No earlier translation of a sentence like this "
                                        "one.")))
             return
         rows = []
@@ -253,7 +292,7 @@ class SuggestionPanel(QFrame):
             rows.append(f"<tr><td style='padding-right:8px'><b>{escape(score)}</b></td>"
                         f"<td>{marked_words(suggestion)}<br>→ "
                         f"<b>{escape(suggestion.target)}</b></td></tr>")
-        self.body.setText("<table>" + "".join(rows) + "</table>")
+        self.body.setHtml("<table>" + "".join(rows) + "</table>")
 
 
 class TranslationEditor(QDialog):
@@ -326,6 +365,10 @@ class TranslationEditor(QDialog):
             self.sections.append(section)
         sections.addStretch(1)
         self.scroll.setWidget(inner)
+        self._rows = QTimer(self)
+        self._rows.setInterval(0)
+        self._rows.timeout.connect(lambda: self.build_rows(ROWS_PER_BATCH))
+        self.build_rows(FIRST_ROWS)
         self.suggestions = SuggestionPanel(split)
         self.suggestions.take_requested.connect(self.take_suggestion)
         split.setStretchFactor(0, 4)
@@ -380,6 +423,22 @@ class TranslationEditor(QDialog):
         for section in self.sections:
             section.retranslate()
         self.suggestions.retranslate()
+
+    def build_rows(self, count: int) -> None:
+        """Make ``count`` more paragraph rows (the first sections first); the rest follow
+        in the background, a batch per turn of the event loop."""
+        for section in self.sections:
+            if count <= 0:
+                break
+            count -= section.build_rows(count)
+        if all(s.complete for s in self.sections):
+            self._rows.stop()
+        elif not self._rows.isActive():
+            self._rows.start()
+
+    def wait_for_rows(self) -> None:
+        """Make every row now (tests, and before a send)."""
+        self.build_rows(sum(len(s.sources) for s in self.sections))
 
     # --- drafts -----------------------------------------------------------------------
     def body(self) -> dict[str, Any]:
