@@ -48,10 +48,10 @@ def translations_html(record: Record, found: dict[tuple[str, str], Translation],
     if not fields or not langs:
         return ""
     source = record.body.get("language")
-    head = (f"<th align='left' width='50%'>"
-            f"{escape(_('Original ({language})').format(language=language_name(source)))}"
-            "</th>")
-    parts = [f"<h3 style='margin-top:16px'>{escape(_('Translations'))}</h3>"]
+    original_title = escape(_("Original ({language})").format(language=language_name(source)))
+    heading = escape(_("Translations"))
+    head = f"<th align='left' width='50%'>{original_title}</th>"
+    parts = [f"<h3 style='margin-top:16px'>{heading}</h3>"]
     for lang in langs:
         rows = []
         for field in fields:

@@ -373,6 +373,7 @@ class TranslationEditor(QDialog):
         self.suggestions.take_requested.connect(self.take_suggestion)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
+        split.setSizes([400, 150])
         layout.addWidget(split, 1)
 
         buttons = QHBoxLayout()
@@ -395,14 +396,15 @@ class TranslationEditor(QDialog):
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_draft)
         self.retranslate()
-        self.resize(1000, 640)
+        available = self.screen().availableGeometry()
+        self.resize(min(1000, available.width()), min(640, available.height() - 40))
 
     # --- words ------------------------------------------------------------------------
     def retranslate(self) -> None:
         a = self.assignment
         self.setWindowTitle(_("Translate — {title}").format(title=a.title or a.record_id[:8]))
-        self.heading.setText(_("{title}: from {source} into {target}, assigned by "
-                               "{coordinator} on {when}").format(
+        self.heading.setText(_("{title}: {source} → {target}, assigned by {coordinator} "
+                               "on {when}").format(
             title=a.title or _("(untitled)"), source=language_name(a.source_lang),
             target=language_name(a.target_lang), coordinator=a.assigned_by,
             when=format_timestamp(a.created_at)))

@@ -105,10 +105,12 @@ class MyAssignmentsPage(QWidget):
 
     editor_opened = Signal(object)
 
-    def __init__(self, access: VaultAccess, parent: QWidget | None = None) -> None:
+    def __init__(self, access: VaultAccess, parent: QWidget | None = None, *,
+                 only_mine: bool = True) -> None:
         super().__init__(parent)
         self.access = access
         self.desk = DeskAccess(access)
+        self.only_mine = only_mine  # False: every assignment held (the screenshots)
         self.editors: list[Any] = []
         layout = QVBoxLayout(self)
         self.intro = QLabel(self)
@@ -128,7 +130,7 @@ class MyAssignmentsPage(QWidget):
         self.retranslate()
 
     def refresh(self) -> None:
-        self.table.set_assignments(self.desk.assignments(mine=True))
+        self.table.set_assignments(self.desk.assignments(mine=self.only_mine))
         self.empty.setVisible(not self.table.assignments)
         self.open_button.setEnabled(bool(self.table.assignments))
 
