@@ -122,6 +122,7 @@ class Assignment:
     created_at: str
     done_fields: list[str]
     has_draft: bool
+    waiting: int = 0   # translations of it written here and not yet sent
 
     @property
     def state(self) -> str:
@@ -162,13 +163,15 @@ def assignments(conn: Connection, *, translator_device: str | None = None,
     rows = conn.execute(
         "SELECT a.id, a.record_id, r.kind, r.title, a.translator, a.target_lang, "  # noqa: S608
         "v.body, a.fields, a.assigned_by, a.created_at, "
-        "EXISTS (SELECT 1 FROM draft d WHERE d.id = a.id) "
+        "EXISTS (SELECT 1 FROM draft d WHERE d.id = a.id), "
+        "(SELECT count(*) FROM outbox o WHERE o.kind = 'translation' AND "
+        "o.record_id = a.record_id AND o.state != 'sent') "
         "FROM assignment a JOIN record r ON r.id = a.record_id "
         f"JOIN version v ON v.hash = r.head {where} "
         "ORDER BY a.created_at DESC, a.id DESC", args).fetchall()
     found = []
     for (aid, rid, kind, title, translator, target, body, fields, by, at,
-         draft) in rows:
+         draft, waiting) in rows:
         done = {f for (f, lang), t in translations_of(conn, rid).items() if lang == target}
         order = model.NARRATIVE_FIELDS.get(kind, ())
         wanted = sorted((f for f in json.loads(fields or "[]") if f != "language"),
@@ -176,5 +179,6 @@ def assignments(conn: Connection, *, translator_device: str | None = None,
         source: Any = json.loads(body).get("language")
         found.append(Assignment(aid, rid, kind, title or "", translator, target,
                                 source if isinstance(source, str) else None, wanted, by,
-                                at, [f for f in wanted if f in done], bool(draft)))
+                                at, [f for f in wanted if f in done], bool(draft),
+                                int(waiting)))
     return found

@@ -150,8 +150,10 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         with qtbot.waitSignal(editor.sent, timeout=10_000):
             qtbot.mouseClick(editor.send_button, Qt.MouseButton.LeftButton)
         assert page.table.assignments[0].state == "done"
+        assert page.table.item(0, 5).text() == "Done (waiting to be sent)"
         editor.close()
         _sync(qtbot, window)
+        assert page.table.item(0, 5).text() == "Done"  # refreshed by the sync
         assert vault.conn.execute("SELECT count(*) FROM record WHERE kind = 'identity'"
                                   ).fetchone()[0] == 0
         assert not vault.conn.execute("SELECT 1 FROM version WHERE body LIKE ?",

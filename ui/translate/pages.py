@@ -84,7 +84,8 @@ class AssignmentTable(QTableWidget):
                      fields, a.translator,
                      _("{coordinator}, {when}").format(coordinator=a.assigned_by,
                                                        when=format_timestamp(a.created_at)),
-                     state_name(a.state))
+                     state_name(a.state) if not a.waiting
+                     else _("{state} (waiting to be sent)").format(state=state_name(a.state)))
             for column, text in enumerate(cells):
                 self.setItem(row, column, QTableWidgetItem(text))
             if a.id == keep:
