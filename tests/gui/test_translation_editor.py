@@ -105,3 +105,26 @@ def test_a_long_testimony_opens_first_rows_then_the_rest(qtbot, ops, tmp_path) -
         desk.access.close()
         qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
         vault.close()
+
+
+def test_the_assign_dialog_narrows_its_list_and_needs_a_translator(qtbot, ops,
+                                                                   tmp_path) -> None:
+    from ui.translate.dialogs import AssignDialog
+
+    vault = _vault(tmp_path)
+    desk = _desk(vault, ops)
+    try:
+        dialog = AssignDialog(desk)
+        qtbot.addWidget(dialog)
+        item = dialog.records.item(0)
+        dialog.filter.setText("t-1")
+        assert not item.isHidden()
+        dialog.filter.setText("Ménaka")
+        assert item.isHidden()
+        dialog.choose([item.data(0x0100)])
+        assert dialog.assign() is None  # no translator in this project
+        assert "No translator" in dialog.message.text() or "Tick" in dialog.message.text()
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()

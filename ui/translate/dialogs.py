@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.i18n import _
 from fieldapp.messages import user_message
+from fieldapp.text import fold
 from fieldapp.translations import TARGET_LANGS
 
 from ..forms.labels import KIND_LABELS, field_label
@@ -48,6 +49,10 @@ class AssignDialog(QDialog):
         self.records_label = QLabel(self)
         self.records_label.setWordWrap(True)
         layout.addWidget(self.records_label)
+        self.filter = QLineEdit(self)
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter)
+        layout.addWidget(self.filter)
         self.records = QListWidget(self)
         self.records.setProperty("user_data", True)
         self.records.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -102,6 +107,8 @@ class AssignDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(_("Assign to a translator"))
         self.records_label.setText(_("&Records to translate (tick one or several):"))
+        self.filter.setPlaceholderText(_("Type to narrow the list"))
+        self.filter.setAccessibleName(_("Narrow the list of records"))
         for row in range(self.records.count()):
             item = self.records.item(row)
             kind = item.data(Qt.ItemDataRole.UserRole + 1)
@@ -118,6 +125,13 @@ class AssignDialog(QDialog):
         if not self.translator.count():
             self.message.setText(_("No translator has joined the project yet: invite one "
                                    "first."))
+
+    def _filter(self, text: str) -> None:
+        """Show only the records whose title holds what is typed (accents ignored)."""
+        wanted = fold(text)
+        for row in range(self.records.count()):
+            item = self.records.item(row)
+            item.setHidden(bool(wanted) and wanted not in fold(item.text()))
 
     def choose(self, record_ids: list[str]) -> None:
         """Tick these records (and only these)."""
