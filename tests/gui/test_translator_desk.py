@@ -150,6 +150,7 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         with qtbot.waitSignal(editor.sent, timeout=10_000):
             qtbot.mouseClick(editor.send_button, Qt.MouseButton.LeftButton)
         assert page.table.assignments[0].state == "done"
+        assert editor.send() is None and "Nothing new" in editor.status.text()  # not twice
         assert page.table.item(0, 5).text() == "Done (waiting to be sent)"
         editor.close()
         _sync(qtbot, window)

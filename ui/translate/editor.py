@@ -351,11 +351,13 @@ class TranslationEditor(QDialog):
         terms = desk.terms(assignment.target_lang)
         sent = desk.translations_of(assignment.record_id)
         self.sections: list[FieldSection] = []
+        self._sent: dict[str, str] = {}   # what was sent of each field (not sent again)
         for field in assignment.fields:
             source = record.body.get(field)
             section = FieldSection(field, source if isinstance(source, str) else "",
                                    terms, inner)
             earlier = sent.get((field, assignment.target_lang))
+            self._sent[field] = earlier.text if earlier is not None else ""
             if earlier is not None:
                 section.set_texts(paragraphs(earlier.text))
                 section.set_state("done")
@@ -513,12 +515,17 @@ class TranslationEditor(QDialog):
         if not ready:
             self.status.setText(_("Mark a field done to send it."))
             return None
+        ready = {f: text for f, text in ready.items() if text != self._sent.get(f)}
+        if not ready:
+            self.status.setText(_("Nothing new to send: these fields were sent as they are."))
+            return None
         left = {f: v for f, v in self.body()["fields"].items()
                 if f not in ready and any(p.strip() for p in v["paragraphs"])}
         self._autosave.stop()
         self._dirty = False
 
         def done(count: int) -> None:
+            self._sent.update(ready)
             self.status.setText(_("Queued: it will be sent at the next sync."))
             self.desk.memory(self.assignment.target_lang, fresh=True)
             self.sent.emit(self.assignment.record_id)
