@@ -12,6 +12,7 @@ from fieldapp import audit, glossary, translations
 from fieldapp.errors import InvalidInput
 from fieldapp.text import uuid7
 from sync.client import SyncClient
+from tests.conftest import run_cli
 from tests.sync.helpers import fast_settings, make_project
 from tests.sync.trust import push_crafted, quarantine_reasons
 
@@ -59,12 +60,22 @@ def test_an_assignment_carries_only_its_fields(project) -> None:
 
 
 def test_the_glossary_reaches_translators_and_a_monitors_term_is_quarantined(
-        project) -> None:
+        project, tmp_path) -> None:
     coord, mon, trad = project
     assert glossary.add_starter_terms(coord.conn, coord.pseudonym) == 5
     glossary.set_term(coord.conn, coord.pseudonym, "cercle", "en", "cercle (district)",
                       "never « circle »")
+    # the command line too (a coordinator's; a translator may not)
+    done = run_cli(tmp_path / "coord", "glossary", "JNIM", "--to", "en", "--translation",
+                   "JNIM (GSIM)", "--note", "Groupe de soutien")
+    assert done.code == 0, done.err
+    refused = run_cli(tmp_path / "member-1", "glossary", "JNIM", "--to", "en",
+                      "--translation", "autre")
+    assert refused.code == 2 and "Only a coordinator" in refused.err
     _sync(coord, trad)
+    listed = run_cli(tmp_path / "member-1", "glossary", "--json")
+    assert {"term": "JNIM", "to": "en", "translation": "JNIM (GSIM)",
+            "note": "Groupe de soutien"} in listed.json()
     terms = {t.term: t for t in glossary.terms(trad.conn, "en")}
     assert terms["déplacés internes"].translation == "internally displaced persons"
     assert terms["cercle"].note == "never « circle »"
