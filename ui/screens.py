@@ -270,6 +270,12 @@ def _editor(ctx: ScreenContext) -> Any:
     editor = TranslationEditor(desk, desk.assignments()[-1])
     editor.keep_alive = window
     section = editor.sections[0]
+    from fieldapp.memory import sentences
+
+    first = sentences(section.sources[0])[0]
+    words = first.split()
+    words[len(words) // 2] = "vieux"  # a sentence translated before, one word apart
+    editor.memory.add(" ".join(words), "They searched the houses and took the young men.")
     editor._row_focused(section, 0)
     return editor
 
