@@ -23,6 +23,7 @@ from .store.db import Connection
 from .text import fold
 
 MIN_SCORE = 75
+RUNNERS_UP_AMONG = 5000  # more candidates than this: only the best fuzzy suggestion
 _SENTENCE_RE = re.compile(r"[^.!?…]+(?:[.!?…]+[»\"')\]]*|$)", re.UNICODE)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
@@ -125,7 +126,8 @@ class TranslationMemory:
 
     def lookup(self, sentence: str, limit: int = 3) -> list[Suggestion]:
         """Suggestions for ``sentence``: its exact match, or else fuzzy ones (≥ 75 %),
-        best first."""
+        best first (only the best when more than `RUNNERS_UP_AMONG` sentences have a
+        length that could match)."""
         key = fold(sentence)
         if not key:
             return []
@@ -138,13 +140,19 @@ class TranslationMemory:
         lengths, keys, indexes = self._sorted_by_length()
         low = bisect.bisect_left(lengths, int(len(key) * 0.6))
         high = bisect.bisect_right(lengths, int(len(key) / 0.6) + 1)
-        for _key, score, at in process.extract(
-                key, keys[low:high], scorer=fuzz.ratio, score_cutoff=MIN_SCORE,
-                limit=limit + 1):
+        candidates = keys[low:high]
+        best = process.extractOne(key, candidates, scorer=fuzz.ratio,
+                                  score_cutoff=MIN_SCORE)
+        if best is None:
+            return found
+        # the runners-up too when that stays cheap (extractOne stops early, extract
+        # scores every candidate fully)
+        ranked = ([best] if limit < 2 or len(candidates) > RUNNERS_UP_AMONG else
+                  process.extract(key, candidates, scorer=fuzz.ratio,
+                                  score_cutoff=MIN_SCORE, limit=limit))
+        for _key, score, at in ranked:
             if len(found) >= limit:
                 break
-            if _key == key:
-                continue
             source, target = self._units[indexes[low + at]]
             found.append(Suggestion(source, target, min(99, int(score)),
                                     differing_words(source, sentence)))

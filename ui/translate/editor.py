@@ -44,8 +44,8 @@ from .access import DeskAccess
 from .labels import FIELD_STATES, field_state_name, language_name
 
 AUTOSAVE_MS = 700
-FIRST_ROWS = 24        # paragraph rows made before the editor shows
-ROWS_PER_BATCH = 16    # then this many per turn of the event loop
+FIRST_ROWS = 12        # paragraph rows made before the editor shows (a screenful)
+ROWS_PER_BATCH = 8     # then this many per turn of the event loop
 TERM_STYLE = "color:#1d4ed8; text-decoration:none; border-bottom:1px dotted #1d4ed8"
 MARK_STYLE = "background:#fde68a"
 TAKE_KEYS = QKeySequence("Ctrl+Return")
@@ -109,7 +109,6 @@ class SourceParagraph(QTextBrowser):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setStyleSheet("QTextBrowser { background: #f8fafc; }")
         self.setProperty("user_data", True)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.setHtml(html)
@@ -136,6 +135,7 @@ class FieldSection(QFrame):
         self.field = field
         self.sources = paragraphs(source) or [""]
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("SourceParagraph { background: #f8fafc; }")  # once, not per row
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = QLabel(self)
