@@ -62,6 +62,13 @@ def test_a_draft_survives_a_crash_and_is_offered_back(qtbot, ops, tmp_path) -> N
         again = _editor(qtbot, desk)
         assert again.draft_bar.isVisible()
         assert again.sections[0].texts() == ["", ""]   # nothing imposed
+        # typing before choosing loses neither: the kept draft's rows stay where empty
+        again.sections[0].edits[0].setPlainText("The FAMa arrived in the cercle.")
+        again.save_draft()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=5_000)
+        kept = desk.draft(again.assignment.id).body["fields"]["text"]["paragraphs"]
+        assert kept == ["The FAMa arrived in the cercle.",
+                        "The internally displaced waited at the market."]
         again.restore_draft()
         assert again.sections[0].texts()[1] == "The internally displaced waited at the market."
         assert again.sections[0].state_key() == "draft"

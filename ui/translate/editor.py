@@ -310,7 +310,6 @@ class TranslationEditor(QDialog):
         self.memory = desk.memory(assignment.target_lang)
         self._current: tuple[FieldSection, int] | None = None
         self._offered = desk.draft(assignment.id)
-        self._autosave_on = self._offered is None
         self._dirty = False
         self.saves = 0
 
@@ -458,27 +457,42 @@ class TranslationEditor(QDialog):
                 section.set_state(str(saved.get("state", "draft")))
         self._offered = None
         self.draft_bar.hide()
-        self._autosave_on = True
 
     def discard_draft(self) -> None:
         self.desk.delete_draft(self.assignment.id)
         self._offered = None
         self.draft_bar.hide()
-        self._autosave_on = True
 
     def _changed(self) -> None:
         self._dirty = True
-        if self._autosave_on:
-            self._autosave.start()
+        self._autosave.start()
 
     def save_draft(self) -> None:
         """Autosave now (the draft stays in the encrypted store until sent)."""
         self._autosave.stop()
-        if not self._autosave_on or not self._dirty:
+        if not self._dirty:
             return
         self._dirty = False
         self.saves += 1
-        self.desk.save_draft(self.assignment.id, self.assignment.record_id, self.body())
+        self.desk.save_draft(self.assignment.id, self.assignment.record_id,
+                             self._draft_body())
+
+    def _draft_body(self) -> dict[str, Any]:
+        """What to keep: what is typed, and, while the kept draft is still offered, its
+        fields where nothing is typed yet (typing never loses the older draft)."""
+        body = self.body()
+        kept = (self._offered.body if self._offered else {}).get("fields", {})
+        for field, value in body["fields"].items():
+            old = kept.get(field)
+            if not isinstance(old, dict):
+                continue
+            if not any(p.strip() for p in value["paragraphs"]):
+                body["fields"][field] = old
+            elif len(old.get("paragraphs", [])) == len(value["paragraphs"]):
+                value["paragraphs"] = [new if new.strip() else str(before) for new, before
+                                       in zip(value["paragraphs"], old["paragraphs"],
+                                              strict=True)]
+        return body
 
     # --- memory -----------------------------------------------------------------------
     def _row_focused(self, section: FieldSection, row: int) -> None:
