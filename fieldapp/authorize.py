@@ -17,10 +17,11 @@ The rules, from the roster this device holds (fieldapp/roster.py):
 - a review or an assignment: from a coordinator; an assignment only to an approved
   translator;
 - a translation: from a coordinator, or from the translator the record was assigned to,
-  for an assigned field, into the assigned language.
+  for an assigned field, into the assigned language;
+- a glossary term: from a coordinator.
 
-The pseudonym an item names (author, reviewer, translator, assigned by, created by) must be
-the sender's own in the roster, and no item may be dated more than a day ahead.
+The pseudonym an item names (author, reviewer, translator, assigned by, created by, editor)
+must be the sender's own in the roster, and no item may be dated more than a day ahead.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .store.db import Connection
 FUTURE_SLACK = dt.timedelta(days=1)
 # The field of each item type that names its sender's pseudonym.
 NAMED_BY = {"version": "author", "attachment": "created_by", "review": "reviewer",
-            "translation": "translator", "assignment": "assigned_by"}
+            "translation": "translator", "assignment": "assigned_by", "glossary": "editor"}
 
 
 class NotAllowed(ItemRejected):
@@ -161,7 +162,12 @@ def _translation(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) 
     raise NotAllowed(reason="not assigned to this translator")
 
 
+def _glossary(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> None:
+    if who.role != "coordinator":
+        raise _from_role("a glossary term", who)
+
+
 _RULES = {"version": _version, "attachment": _attachment, "review": _review,
-          "assignment": _assignment, "translation": _translation}
+          "assignment": _assignment, "translation": _translation, "glossary": _glossary}
 
 __all__ = ["NotAllowed", "check", "sender"]

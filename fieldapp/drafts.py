@@ -17,7 +17,7 @@ from .errors import InvalidInput
 from .records import transaction
 from .store.db import Connection
 
-DRAFT_KINDS = ("incident", "testimony", "person")
+DRAFT_KINDS = ("incident", "testimony", "person", "translation")
 MAX_DRAFT_BYTES = 2_000_000
 
 

@@ -14,16 +14,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import audit, authorize, model
+from . import audit, authorize, glossary, model
 from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
 from .outbox import ATTACHMENT_COLUMNS, item_hash
-from .records import atomic, search_text, version_hash
+from .records import atomic, index_text, reindex, version_hash
 from .reviews import CONFIDENCES, MAX_NOTE, REVIEW_STATUSES
 from .store.db import Connection
 from .translations import TARGET_LANGS
 
-ITEM_TYPES = ("version", "attachment", "review", "translation", "assignment")
+ITEM_TYPES = ("version", "attachment", "review", "translation", "assignment", "glossary")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _DEVICE = re.compile(r"^[0-9a-f]{16}$")
 _TRANSLATABLE = {f for fields in model.NARRATIVE_FIELDS.values() for f in fields} - {"language"}
@@ -72,6 +72,8 @@ def apply_item(conn: Connection, item: Mapping[str, Any], *, sender: str,
             _apply_review(conn, item, actor)
         elif kind == "translation":
             _apply_translation(conn, item, actor)
+        elif kind == "glossary":  # the project's, not a record's: record_id is its id
+            glossary.apply_glossary(conn, item, actor)
         else:
             _apply_assignment(conn, item, actor)
         conn.execute("INSERT INTO applied (item_hash, kind, record_id, applied_at) "
@@ -130,7 +132,7 @@ def _apply_version(conn: Connection, item: Mapping[str, Any], sender: str,
     elif kind != "identity":
         rowid = conn.execute("SELECT rowid FROM record WHERE id = ?", (record_id,)).fetchone()[0]
         conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
-                     (rowid, title, search_text(body)))
+                     (rowid, title, index_text(conn, record_id, body)))
     for target in item.get("links") or []:
         if isinstance(target, str) and model.ID_RE.match(target):
             conn.execute("INSERT OR IGNORE INTO link (from_id, to_id, role) "
@@ -161,7 +163,7 @@ def _choose_head(conn: Connection, record_id: str) -> None:
         rowid = conn.execute("SELECT rowid FROM record WHERE id = ?", (record_id,)).fetchone()[0]
         conn.execute("DELETE FROM record_fts WHERE rowid = ?", (rowid,))
         conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
-                     (rowid, model.title_of(kind, body), search_text(body)))
+                     (rowid, model.title_of(kind, body), index_text(conn, record_id, body)))
 
 
 def _apply_attachment(conn: Connection, item: Mapping[str, Any], actor: str) -> None:
@@ -304,6 +306,7 @@ def _apply_translation(conn: Connection, item: Mapping[str, Any], actor: str) ->
          target, _need(item, "text"), _need(item, "translator"), status,
          _need(item, "created_at")))
     if cur.rowcount:
+        reindex(conn, item["record_id"])
         audit.append(conn, actor, "translate", item["record_id"],
                      {"field": item["field"], "to": target, "from": item["translator"]})
 

@@ -122,6 +122,9 @@ REASONS: dict[str, str] = {
     "an assignment from a monitor": N_("an assignment sent by a monitor"),
     "an assignment from a translator": N_("an assignment sent by a translator"),
     "a translation from a monitor": N_("a translation sent by a monitor"),
+    "a glossary term from a monitor": N_("a glossary term sent by a monitor"),
+    "a glossary term from a translator": N_("a glossary term sent by a translator"),
+    "bad glossary term": N_("a glossary term that is not valid"),
     "assigned to a device that is not an approved translator": N_(
         "an assignment to a device that is not an approved translator"),
     "not assigned to this translator": N_("a translation of something not assigned to its "

@@ -3,12 +3,13 @@
 Every local write becomes an *item* (a plain JSON-able dict) queued here. Versions and
 attachments are found by `enqueue_unsent` (called by the sync client and the bundle
 export), so records.py needs no hook; reviews, translations and assignments are queued in
-the same transaction that writes them (fieldapp.reviews, fieldapp.translations).
+the same transaction that writes them (fieldapp.reviews, fieldapp.translations,
+fieldapp.glossary).
 
 Who receives what (`audience`): coordinators receive everything; the author's device
 receives reviews of its records (not its own items back); a translator receives only the
-narrative fields of the records assigned to it, re-sealed by the coordinator, and never an
-identity section.
+narrative fields assigned to it, re-sealed by the coordinator, and never an identity
+section; translators and coordinators receive the glossary.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from typing import Any
 from . import audit
 from .errors import InvalidInput, NotFound
 from .jsonutil import canonical, sha256_hex
-from .membership import Membership
+from .membership import Membership, peers
 from .records import atomic, narrative, transaction
 from .store.db import Connection
 
-PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "attachment": 1,
-            "media": 2}
+PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "glossary": 0,
+            "attachment": 1, "media": 2}
 
 
 def item_hash(item: Mapping[str, Any]) -> str:
@@ -130,8 +131,18 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
         return _row_item(conn, "translation", _TRANSLATION_COLUMNS, ref, "translation")
     if kind == "assignment":
         item = _row_item(conn, "assignment", _ASSIGNMENT_COLUMNS, ref, "assignment")
-        item.update(narrative(conn, item["record_id"]))
+        # only the fields assigned (and the source language) go to the translator
+        chosen = json.loads(conn.execute("SELECT fields FROM assignment WHERE id = ?",
+                                         (ref,)).fetchone()[0] or "[]")
+        told = narrative(conn, item["record_id"])
+        told["fields"] = {k: v for k, v in told["fields"].items()
+                          if k in chosen or k == "language"}
+        item.update(told)
         return item
+    if kind == "glossary":
+        from .glossary import glossary_item
+
+        return glossary_item(conn, ref)
     raise InvalidInput(field="kind", reason="not one of the allowed values", value=kind)
 
 
@@ -152,6 +163,8 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
             ids.add(origin[0])
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
+    elif kind == "glossary":  # every translator writes the terms the same way
+        ids.update(p.device_id for p in peers(conn, role="translator"))
     return sorted(ids)
 
 

@@ -156,6 +156,27 @@ def search_text(body: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def index_text(conn: Connection, record_id: str, body: Mapping[str, Any]) -> str:
+    """What full-text search finds a record by: its own words and its translations' (so
+    "displaced" finds a testimony written « déplacés » once translated)."""
+    parts = [search_text(body)]
+    parts.extend(r[0] for r in conn.execute(
+        "SELECT text FROM translation WHERE record_id = ? AND status != 'draft'",
+        (record_id,)))
+    return "\n".join(parts)
+
+
+def reindex(conn: Connection, record_id: str) -> None:
+    """Write a record's search entry again (after a translation of it arrived)."""
+    row = conn.execute("SELECT r.rowid, r.kind, r.title, v.body FROM record r JOIN version v "
+                       "ON v.hash = r.head WHERE r.id = ?", (record_id,)).fetchone()
+    if row is None or row[1] == "identity":
+        return
+    conn.execute("DELETE FROM record_fts WHERE rowid = ?", (row[0],))
+    conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
+                 (row[0], row[2], index_text(conn, record_id, json.loads(row[3]))))
+
+
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -306,7 +327,7 @@ class RecordStore:
                                       (record_id,)).fetchone()[0]
             self.conn.execute("DELETE FROM record_fts WHERE rowid = ?", (rowid,))
             self.conn.execute("INSERT INTO record_fts (rowid, title, body) VALUES (?, ?, ?)",
-                              (rowid, columns[0], search_text(body)))
+                              (rowid, columns[0], index_text(self.conn, record_id, body)))
         if kind == "incident" and body.get("locality"):
             self._remember_place(body)
         return digest

@@ -6,12 +6,15 @@ that writes them. A translator only ever sees the narrative fields (model.NARRAT
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from . import audit, model
 from .errors import InvalidInput, NotFound, UnknownTranslator
 from .membership import peers
 from .outbox import enqueue
-from .records import head_version, narrative, transaction
+from .records import head_version, narrative, reindex, transaction
 from .store.db import Connection
 from .text import fold, uuid7
 
@@ -19,8 +22,9 @@ TARGET_LANGS = ("fr", "en")
 
 
 def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
-           target_lang: str) -> str:
-    """Assign a record's narrative to an enrolled translator (by pseudonym)."""
+           target_lang: str, fields: Sequence[str] | None = None) -> str:
+    """Assign a record's narrative fields (``fields``; None: all it has) to an enrolled
+    translator (by pseudonym); the translator receives only those fields."""
     if target_lang not in TARGET_LANGS:
         raise InvalidInput(field="to", reason="not one of the allowed values",
                            value=target_lang[:10])
@@ -31,13 +35,18 @@ def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
     device = matches[-1]
     with transaction(conn):
         head_version(conn, record_id)
-        narrative(conn, record_id)  # refuses kinds with no narrative (person, identity)
+        # refuses kinds with no narrative (person, identity)
+        present = [f for f in narrative(conn, record_id)["fields"] if f != "language"]
+        chosen = present if fields is None else list(dict.fromkeys(fields))
+        if not chosen or any(f not in present for f in chosen):
+            raise InvalidInput(field="field", reason="not one of the allowed values",
+                               value=",".join(f for f in chosen if f not in present)[:40])
         assignment_id = uuid7()
         conn.execute(
             "INSERT INTO assignment (id, record_id, translator, translator_device, "
             "target_lang, fields, assigned_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (assignment_id, record_id, device.pseudonym, device.device_id, target_lang,
-             json.dumps(list(narrative(conn, record_id)["fields"])), coordinator,
+             json.dumps(chosen), coordinator,
              audit.now()))
         enqueue(conn, "assignment", assignment_id, record_id)
         audit.append(conn, coordinator, "assign", record_id,
@@ -73,6 +82,103 @@ def add_translation(conn: Connection, translator: str, record_id: str, field: st
             (translation_id, record_id, field, body.get("language"), target_lang, text,
              translator, audit.now()))
         enqueue(conn, "translation", translation_id, record_id)
+        reindex(conn, record_id)
         audit.append(conn, translator, "translate", record_id,
                      {"field": field, "to": target_lang})
     return translation_id
+
+
+# --- what the desks show ---------------------------------------------------------------
+ASSIGNMENT_STATES = ("assigned", "in progress", "done")
+
+
+@dataclass
+class Translation:
+    id: str
+    record_id: str
+    field: str
+    source_lang: str | None
+    target_lang: str
+    text: str
+    translator: str
+    status: str
+    created_at: str
+
+
+@dataclass
+class Assignment:
+    """One assignment as the desks show it: ``state`` is "assigned" (nothing translated
+    yet), "in progress" (some fields, or a draft on this device) or "done"."""
+
+    id: str
+    record_id: str
+    kind: str
+    title: str
+    translator: str
+    target_lang: str
+    source_lang: str | None
+    fields: list[str]
+    assigned_by: str
+    created_at: str
+    done_fields: list[str]
+    has_draft: bool
+    waiting: int = 0   # translations of it written here and not yet sent
+
+    @property
+    def state(self) -> str:
+        if self.fields and all(f in self.done_fields for f in self.fields):
+            return "done"
+        if self.done_fields or self.has_draft:
+            return "in progress"
+        return "assigned"
+
+
+_T_COLUMNS = ("id", "record_id", "field", "source_lang", "target_lang", "text", "translator",
+              "status", "created_at")
+
+
+def translations_of(conn: Connection, record_id: str) -> dict[tuple[str, str], Translation]:
+    """The latest translation of each (field, target language) of a record."""
+    latest: dict[tuple[str, str], Translation] = {}
+    for row in conn.execute(
+            f"SELECT {', '.join(_T_COLUMNS)} FROM translation WHERE record_id = ? "  # noqa: S608
+            "AND status != 'draft' ORDER BY created_at, id", (record_id,)):
+        found = Translation(*row)
+        latest[(found.field, found.target_lang)] = found
+    return latest
+
+
+def assignments(conn: Connection, *, translator_device: str | None = None,
+                record_id: str | None = None) -> list[Assignment]:
+    """Assignments in this store (of one translator's device, of one record), newest
+    first, each with how far its translation got."""
+    clauses, args = [], []
+    if translator_device is not None:
+        clauses.append("a.translator_device = ?")
+        args.append(translator_device)
+    if record_id is not None:
+        clauses.append("a.record_id = ?")
+        args.append(record_id)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = conn.execute(
+        "SELECT a.id, a.record_id, r.kind, r.title, a.translator, a.target_lang, "  # noqa: S608
+        "v.body, a.fields, a.assigned_by, a.created_at, "
+        "EXISTS (SELECT 1 FROM draft d WHERE d.id = a.id), "
+        "(SELECT count(*) FROM outbox o WHERE o.kind = 'translation' AND "
+        "o.record_id = a.record_id AND o.state != 'sent') "
+        "FROM assignment a JOIN record r ON r.id = a.record_id "
+        f"JOIN version v ON v.hash = r.head {where} "
+        "ORDER BY a.created_at DESC, a.id DESC", args).fetchall()
+    found = []
+    for (aid, rid, kind, title, translator, target, body, fields, by, at,
+         draft, waiting) in rows:
+        done = {f for (f, lang), t in translations_of(conn, rid).items() if lang == target}
+        order = model.NARRATIVE_FIELDS.get(kind, ())
+        wanted = sorted((f for f in json.loads(fields or "[]") if f != "language"),
+                        key=lambda f: order.index(f) if f in order else len(order))
+        source: Any = json.loads(body).get("language")
+        found.append(Assignment(aid, rid, kind, title or "", translator, target,
+                                source if isinstance(source, str) else None, wanted, by,
+                                at, [f for f in wanted if f in done], bool(draft),
+                                int(waiting)))
+    return found

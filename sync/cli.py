@@ -1,5 +1,5 @@
 """Sync commands: project create, invite, join, sync, status, review, assign, translate,
-devices, revoke, bundle export/import (registered in fieldapp.cli.root)."""
+glossary, devices, revoke, bundle export/import (registered in fieldapp.cli.root)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fieldapp import incoming, outbox, reviews, translations
+from fieldapp import glossary, incoming, outbox, reviews, translations
 from fieldapp.cli.context import Context, UsageError, whole_number
 from fieldapp.errors import InvalidInput
 from fieldapp.fsutil import read_input
@@ -96,6 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=_("the translator's pseudonym"))
     p.add_argument("--to", required=True, choices=list(translations.TARGET_LANGS),
                    help=_("the language to translate into"))
+    p.add_argument("--field", dest="fields", action="append", metavar=_("FIELD"),
+                   help=_("a field to translate (repeat for several; default: all the "
+                          "record's narrative fields)"))
     p.set_defaults(handler=cmd_assign)
 
     p = sub.add_parser("translate", help=_("translate a field of an assigned record"))
@@ -111,6 +114,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--text", metavar=_("TEXT"),
                         help=_("the translation itself (prefer --from)"))
     p.set_defaults(handler=cmd_translate)
+
+    p = sub.add_parser("glossary", help=_("the project's glossary: list it, or set or "
+                                          "remove a term (coordinator)"))
+    p.add_argument("term", nargs="?", metavar=_("TERM"),
+                   help=_("the term to set or remove (none: list the glossary)"))
+    p.add_argument("--to", choices=list(translations.TARGET_LANGS), default="en",
+                   help=_("the language of its agreed translation (default: en)"))
+    p.add_argument("--translation", metavar=_("TEXT"), help=_("its agreed translation"))
+    p.add_argument("--note", default="", metavar=_("TEXT"),
+                   help=_("a note for translators"))
+    p.add_argument("--remove", action="store_true", help=_("take the term out"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.set_defaults(handler=cmd_glossary)
 
     p = sub.add_parser("devices", help=_("devices of the project: approved, waiting for "
                                          "approval, revoked (coordinator)"))
@@ -339,9 +355,32 @@ def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
     vault = ctx.vault()
     require_role(vault.conn, "coordinator")
-    translations.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to)
+    translations.assign(vault.conn, vault.pseudonym, args.id, args.translator, args.to,
+                        args.fields)
     ctx.out(_("Assigned; the translator receives the narrative (never the identity) at the "
               "next sync."))
+    return 0
+
+
+def cmd_glossary(ctx: Context, args: argparse.Namespace) -> int:
+    vault = ctx.vault()
+    if args.term is not None:
+        require_role(vault.conn, "coordinator")
+        if not args.remove and not args.translation:
+            raise UsageError(_("Give --translation (or --remove)."))
+        glossary.set_term(vault.conn, vault.pseudonym, args.term, args.to,
+                          "" if args.remove else args.translation, args.note,
+                          deleted=args.remove)
+        ctx.out(_("Saved; translators receive it at the next sync."))
+        return 0
+    terms = glossary.terms(vault.conn)
+    if args.json:
+        ctx.json([{"term": t.term, "to": t.target_lang, "translation": t.translation,
+                   "note": t.note} for t in terms])
+        return 0
+    for t in terms:
+        ctx.out(f"{t.term} → {t.translation} ({t.target_lang})"
+                + (f" — {t.note}" if t.note else ""))
     return 0
 
 

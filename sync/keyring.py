@@ -22,7 +22,8 @@ from fieldapp.membership import Membership, peers
 from fieldapp.store.db import Connection
 
 SECTION_OF = {"version": "record", "attachment": "attachment", "review": "review",
-              "translation": "translation", "assignment": "assignment"}
+              "translation": "translation", "assignment": "assignment",
+              "glossary": "glossary"}
 
 
 class Keyring:

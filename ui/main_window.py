@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self,
                       activated=lambda n=number: self._choose_row(n - 1))
 
+        self._actions_for_role()
         self.sync_status = QLabel(self)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.outbox.sync_finished.connect(self._synced)
@@ -180,6 +181,11 @@ class MainWindow(QMainWindow):
         """How to make each page that is not made for everyone (the desks' pages)."""
         from .project.conflicts import ConflictsPage
         from .project.panel import ProjectPage
+        from .translate.pages import AssignmentsPage, MyAssignmentsPage
+
+        def after_syncs(page: QWidget) -> QWidget:
+            self.outbox.sync_finished.connect(lambda _ok: page.refresh())  # type: ignore
+            return page
 
         def conflicts_page() -> QWidget:
             page = ConflictsPage(self.access, self.stack)
@@ -189,7 +195,10 @@ class MainWindow(QMainWindow):
 
         return {"project": lambda: ProjectPage(self.access, self.stack),
                 "conflicts": conflicts_page,
-                "review": self._make_review_queue, "notes": self._make_notes}
+                "review": self._make_review_queue, "notes": self._make_notes,
+                "my_assignments": lambda: after_syncs(MyAssignmentsPage(self.access,
+                                                                        self.stack)),
+                "assignments": lambda: after_syncs(AssignmentsPage(self.access, self.stack))}
 
     def _make_review_queue(self) -> QWidget:
         from .desk.review_queue import ReviewQueuePage
@@ -206,6 +215,14 @@ class MainWindow(QMainWindow):
         page.history_requested.connect(self.show_history)
         page.unread_changed.connect(lambda _n: self._label_pages())
         return page
+
+    def _actions_for_role(self) -> None:
+        """A translator writes no records and no reports: those actions are not there."""
+        writes = self.access.role != "translator"
+        for action in (self.new_incident_action, self.new_testimony_action,
+                       self.report_action):
+            action.setVisible(writes)
+            action.setEnabled(writes)
 
     def _build_sidebar(self) -> None:
         """One sidebar row per page this device's role sees (again after joining)."""
@@ -230,10 +247,11 @@ class MainWindow(QMainWindow):
         """The device joined a project or changed role: pages follow, names too."""
         current = self.current_key()
         self._build_sidebar()
+        self._actions_for_role()
         self.retranslate()
         self._highlight_current_page()
         if current not in {s.key for s in self.page_specs}:
-            self.show_page("incidents")
+            self._choose_row(0)
 
     def current_key(self) -> str:
         page = self.current_page()
@@ -290,6 +308,8 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         page = self.current_page()
         if not isinstance(page, RecordListPage):
+            if "incidents" not in {spec.key for spec in self.page_specs}:
+                return
             self.show_page("incidents")
             page = self.incidents
         page.search.setFocus()
@@ -476,6 +496,9 @@ class MainWindow(QMainWindow):
             self.outbox.cancel()  # stops at the next safe point; nothing sent is lost
         for editor in list(self.editors):
             editor.flush()
+        for page in self.pages.values():
+            if hasattr(page, "flush"):
+                page.flush()  # the translator's open editors keep their drafts
         if self._listening_i18n:
             i18n.remove_language_listener(self._language_changed)
         self.window_sizes.remember(self, "main")

@@ -424,3 +424,114 @@ def _notes(ctx: ScreenContext) -> QWidget:
     page = _desk_page(ctx, NotesPage)
     page.table.selectRow(0)
     return page
+
+
+# --- the translator's desk and the coordinator's assignments (issue 11) -------------------
+def _desk(ctx: ScreenContext) -> tuple[Any, Any]:
+    """The main window and its desk, over the demo with two assignments, an earlier
+    translation (the memory) and the usual glossary."""
+    from fieldapp import glossary, translations
+    from fieldapp.text import uuid7
+
+    from .translate.access import DeskAccess
+
+    conn = ctx.vault.conn
+    if not conn.execute("SELECT 1 FROM assignment").fetchone():
+        found = [s.id for s in ctx.vault.records.list("testimony", limit=100)]
+        ids = ([i for i in found if ctx.vault.records.get(i).body.get("language") == "fr"]
+               + found)[:2]
+        for n, record_id in enumerate(ids):
+            conn.execute(
+                "INSERT INTO assignment (id, record_id, translator, translator_device, "
+                "target_lang, fields, assigned_by, created_at) VALUES (?, ?, ?, ?, 'en', "
+                "'[\"text\"]', ?, '2024-06-0{0}T10:00:00Z')".replace("{0}", str(n + 1)),
+                (uuid7(), record_id, "Traductrice-2", "0" * 16, ctx.vault.pseudonym))
+        text = ctx.vault.records.get(ids[1]).body.get("text") or "Texte."
+        translations.add_translation(conn, ctx.vault.pseudonym, ids[1], "text", "en",
+                                     "English: " + text)
+        glossary.add_starter_terms(conn, ctx.vault.pseudonym)
+    window = _main_window(ctx)
+    return window, DeskAccess(window.access)
+
+
+@screen("translator_assignments")
+def _translator_assignments(ctx: ScreenContext) -> QWidget:
+    from .translate.pages import MyAssignmentsPage
+
+    window, _desk_access = _desk(ctx)
+    page = MyAssignmentsPage(window.access, only_mine=False)
+    page.keep_alive = window
+    page.refresh()
+    page.resize(900, 500)
+    return page
+
+
+def _editor(ctx: ScreenContext) -> Any:
+    from .translate.editor import TranslationEditor
+
+    window, desk = _desk(ctx)
+    editor = TranslationEditor(desk, desk.assignments()[-1])
+    editor.keep_alive = window
+    section = editor.sections[0]
+    from fieldapp.memory import sentences
+
+    first = sentences(section.sources[0])[0]
+    words = first.split()
+    words[len(words) // 2] = "vieux"  # a sentence translated before, one word apart
+    editor.memory.add(" ".join(words), "They searched the houses and took the young men.")
+    editor._row_focused(section, 0)
+    return editor
+
+
+@screen("translation_editor")
+def _translation_editor(ctx: ScreenContext) -> QWidget:
+    return _editor(ctx)
+
+
+@screen("coordinator_assignments")
+def _coordinator_assignments(ctx: ScreenContext) -> QWidget:
+    from .translate.pages import AssignmentsPage
+
+    window, _desk_access = _desk(ctx)
+    page = AssignmentsPage(window.access)
+    page.keep_alive = window
+    page.refresh()
+    page.resize(900, 500)
+    return page
+
+
+@screen("assign_dialog")
+def _assign_dialog(ctx: ScreenContext) -> QWidget:
+    from .translate.dialogs import AssignDialog
+
+    window, desk = _desk(ctx)
+    dialog = AssignDialog(desk)
+    dialog.keep_alive = window
+    dialog.choose([a.record_id for a in desk.assignments()])
+    return dialog
+
+
+@screen("glossary_dialog")
+def _glossary_dialog(ctx: ScreenContext) -> QWidget:
+    from .translate.dialogs import GlossaryDialog
+
+    window, desk = _desk(ctx)
+    dialog = GlossaryDialog(desk)
+    dialog.keep_alive = window
+    return dialog
+
+
+@screen("translation_compare")
+def _translation_compare(ctx: ScreenContext) -> QWidget:
+    from .translate.compare import CompareDialog, translations_html
+
+    window, desk = _desk(ctx)
+    chosen = desk.assignments()[0]
+
+    def render() -> str:
+        record = window.access.reader.get(chosen.record_id)
+        return translations_html(record, desk.translations_of(record.id),
+                                 desk.assignments(record_id=record.id))
+    dialog = CompareDialog(render, chosen.title)
+    dialog.keep_alive = window
+    return dialog

@@ -83,7 +83,7 @@ SUITE_HYBRID = "MLKEM768_X25519"
 _SUITE_CODES = {SUITE_CLASSIC: 1, SUITE_HYBRID: 2}
 _SUITE_NAMES = {v: k for k, v in _SUITE_CODES.items()}
 SECTIONS = ("record", "narrative", "identity", "review", "translation", "assignment",
-            "attachment", "note")
+            "attachment", "note", "glossary")
 _SECTION_CODES = {name: i + 1 for i, name in enumerate(SECTIONS)}
 
 EPOCH_ID_LEN = 16

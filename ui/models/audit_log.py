@@ -19,6 +19,7 @@ ACTIONS: dict[str, str] = {
     "recovery": N_("new recovery key"), "duress": N_("set a duress passphrase"),
     "review": N_("reviewed"), "translate": N_("translated"), "sync": N_("synced"),
     "receipt": N_("delivery receipt"), "assign": N_("assigned"), "import": N_("imported"),
+    "glossary": N_("changed the glossary"),
 }
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import review_queue
+from fieldapp import review_queue, translations
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import N_, _, format_timestamp
 from fieldapp.messages import user_message
@@ -161,6 +161,15 @@ class RecordView(QWidget):
                 when=format_timestamp(review.created_at))))
         return rows
 
+    def translations_html(self, record: Record) -> str:
+        """Its narrative beside each translation, with translator and date; missing ones
+        said so."""
+        from ..translate.compare import translations_html
+
+        conn = self.access.reader_vault.conn
+        return translations_html(record, translations.translations_of(conn, record.id),
+                                 translations.assignments(conn, record_id=record.id))
+
     def details_html(self, record: Record) -> str:
         def table(rows: list[tuple[str, str]]) -> str:
             cells = "".join(
@@ -177,6 +186,7 @@ class RecordView(QWidget):
             heading = escape(value_text("status", latest.status))  # record it repeats
             html = (f"<div style='background:#eef4ff; padding:6px'><b>{heading}</b>"
                     f"{table(review)}</div><br>" + html)
+        html += self.translations_html(record)
         if record.identity:
             title = escape(_("Identity — coordinators only"))
             note = escape(_("Only coordinators can read this section."))

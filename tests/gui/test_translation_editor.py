@@ -1,0 +1,137 @@
+"""The side-by-side editor on a real vault: drafts survive a crash and are offered back;
+glossary terms are marked with their translation; a long testimony opens row by row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QToolTip
+
+from fieldapp import glossary
+from fieldapp.profile import Profile
+from tests.gui.conftest import PASSPHRASE
+
+SOURCE = ("Les FAMa sont arrivées au cercle de Douentza.\n"
+          "Les déplacés internes attendaient au marché.")
+
+
+def _vault(tmp_path: Path, text: str = SOURCE):
+    vault, _key = Profile(tmp_path / "p").create("Trad-1", PASSPHRASE, kdf_seconds=0)
+    rid = vault.records.add("testimony", {"witness_code": "T-1", "text": text,
+                                          "language": "fr"})
+    vault.conn.execute(
+        "INSERT INTO assignment (id, record_id, translator, translator_device, target_lang, "
+        "fields, assigned_by, created_at) VALUES (?, ?, 'Trad-1', '0000000000000000', 'en',"
+        " '[\"text\"]', 'Coord-1', '2024-06-01T10:00:00Z')",
+        ("01900000-0000-7000-8000-000000000001", rid))
+    glossary.add_starter_terms(vault.conn, "Coord-1")
+    vault.close()
+    return Profile(tmp_path / "p").unlock(PASSPHRASE, check_same_thread=False)
+
+
+def _desk(vault, ops):
+    from ui.models.vault_access import VaultAccess
+    from ui.translate.access import DeskAccess
+
+    return DeskAccess(VaultAccess(vault, ops))
+
+
+def _editor(qtbot, desk):
+    from ui.translate.editor import TranslationEditor
+
+    [assignment] = desk.assignments()
+    editor = TranslationEditor(desk, assignment)
+    qtbot.addWidget(editor)
+    editor.show()
+    return editor
+
+
+def test_a_draft_survives_a_crash_and_is_offered_back(qtbot, ops, tmp_path) -> None:
+    vault = _vault(tmp_path)
+    desk = _desk(vault, ops)
+    try:
+        editor = _editor(qtbot, desk)
+        assert not editor.draft_bar.isVisible()
+        section = editor.sections[0]
+        assert len(section.edits) == 2  # a row per paragraph
+        section.edits[1].setPlainText("The internally displaced waited at the market.")
+        assert section.state_key() == "draft"
+        qtbot.waitUntil(lambda: desk.draft(editor.assignment.id) is not None, timeout=5_000)
+        editor.hide()  # the app dies here: no close, no flush
+        again = _editor(qtbot, desk)
+        assert again.draft_bar.isVisible()
+        assert again.sections[0].texts() == ["", ""]   # nothing imposed
+        # typing before choosing loses neither: the kept draft's rows stay where empty
+        again.sections[0].edits[0].setPlainText("The FAMa arrived in the cercle.")
+        again.save_draft()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=5_000)
+        kept = desk.draft(again.assignment.id).body["fields"]["text"]["paragraphs"]
+        assert kept == ["The FAMa arrived in the cercle.",
+                        "The internally displaced waited at the market."]
+        again.restore_draft()
+        assert again.sections[0].texts()[1] == "The internally displaced waited at the market."
+        assert again.sections[0].state_key() == "draft"
+        assert again.send() is None  # nothing marked done: nothing sent
+        assert "Mark a field done" in again.status.text()
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()
+
+
+def test_glossary_terms_are_marked_with_their_translation(qtbot, ops, tmp_path) -> None:
+    vault = _vault(tmp_path)
+    desk = _desk(vault, ops)
+    try:
+        editor = _editor(qtbot, desk)
+        section = editor.sections[0]
+        first, second = (label.toHtml() for label in section.source_labels)
+        assert first.count("term:") == 2 and second.count("term:") == 1  # FAMa, cercle
+        fama = next(t for t in desk.terms("en") if t.term == "FAMa")
+        section._hovered(QUrl(f"term:{fama.id}"))
+        assert QToolTip.text() == "FAMa (Malian Armed Forces)"
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()
+
+
+def test_a_long_testimony_opens_first_rows_then_the_rest(qtbot, ops, tmp_path) -> None:
+    text = "\n".join(f"Paragraphe {n}. Les hommes armés sont venus." for n in range(120))
+    vault = _vault(tmp_path, text)
+    desk = _desk(vault, ops)
+    try:
+        editor = _editor(qtbot, desk)
+        section = editor.sections[0]
+        assert 0 < len(section.edits) < 120
+        qtbot.waitUntil(lambda: section.complete, timeout=10_000)
+        assert len(section.edits) == 120
+        assert section.source_labels[119].toPlainText().startswith("Paragraphe 119.")
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()
+
+
+def test_the_assign_dialog_narrows_its_list_and_needs_a_translator(qtbot, ops,
+                                                                   tmp_path) -> None:
+    from ui.translate.dialogs import AssignDialog
+
+    vault = _vault(tmp_path)
+    desk = _desk(vault, ops)
+    try:
+        dialog = AssignDialog(desk)
+        qtbot.addWidget(dialog)
+        item = dialog.records.item(0)
+        dialog.filter.setText("t-1")
+        assert not item.isHidden()
+        dialog.filter.setText("Ménaka")
+        assert item.isHidden()
+        dialog.choose([item.data(0x0100)])
+        assert dialog.assign() is None  # no translator in this project
+        assert "No translator" in dialog.message.text() or "Tick" in dialog.message.text()
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()
