@@ -332,6 +332,7 @@ def _conflicts(ctx: ScreenContext) -> QWidget:
     page.keep_alive = access
     page.refresh()
     page.resize(1000, 560)
+    return page
 
 
 # --- the coordinator's review desk (issue 10) ------------------------------------------------
