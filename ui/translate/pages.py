@@ -191,6 +191,7 @@ class AssignmentsPage(QWidget):
         self.access = access
         self.desk = DeskAccess(access)
         self.dialog: Any = None
+        self._empty_text = ""
         layout = QVBoxLayout(self)
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
@@ -217,6 +218,12 @@ class AssignmentsPage(QWidget):
     def refresh(self) -> None:
         self.table.set_assignments(self.desk.assignments())
         self.compare_button.setEnabled(bool(self.table.assignments))
+        if not self.table.assignments:  # an empty table says what to do next
+            self.message.setText(_("Nothing is assigned yet: “Assign to a translator…” gives "
+                                   "testimonies or incidents to translate."))
+        elif self.message.text() == self._empty_text:
+            self.message.clear()
+        self._empty_text = self.message.text() if not self.table.assignments else ""
 
     def retranslate(self) -> None:
         self.intro.setText(_("Testimonies and incidents given to translators: into which "
@@ -226,6 +233,8 @@ class AssignmentsPage(QWidget):
         self.compare_button.setText(_("&Open beside the original"))
         self.glossary_button.setText(_("&Glossary…"))
         self.table.retranslate()
+        if not self.table.assignments:
+            self.refresh()
         if self.dialog is not None:
             self.dialog.retranslate()
 
