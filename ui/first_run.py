@@ -391,15 +391,15 @@ class FirstRunWindow(QWidget):
     def load_invite_file(self, path: Path) -> None:
         """Read the invite file at ``path`` and check it at once."""
         try:
-            data = path.read_bytes()[:MAX_INVITE_BYTES + 1]
+            text = sync_bridge.read_invite_file(path)
         except OSError as exc:
             self._fail(exc)
             return
-        if len(data) > MAX_INVITE_BYTES:
+        except sync_bridge.InviteTooLarge:
             self.error.setText(_("This file is too large to be an invite."))
             self.error.show()
             return
-        self.invite_text.setPlainText(data.decode("utf-8", "replace"))
+        self.invite_text.setPlainText(text)
         self._invite_path = path
         self.check_invite()
 

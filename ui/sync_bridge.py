@@ -25,6 +25,19 @@ from sync import enroll
 MAX_INVITE_BYTES = 64 * 1024
 
 
+class InviteTooLarge(ValueError):
+    """A file larger than any invite (read no further than MAX_INVITE_BYTES + 1)."""
+
+
+def read_invite_file(path: Path) -> str:
+    """The text of the invite file at ``path``; `OSError` when it cannot be read,
+    `InviteTooLarge` when it is too large to be an invite."""
+    data = path.read_bytes()[:MAX_INVITE_BYTES + 1]
+    if len(data) > MAX_INVITE_BYTES:
+        raise InviteTooLarge(str(path))
+    return data.decode("utf-8", "replace")
+
+
 @dataclass
 class Invite:
     """An invite the sync module has checked (signature, expiry, keys)."""

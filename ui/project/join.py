@@ -30,8 +30,6 @@ from ..ops import Ops
 from ..window_size import fit
 from . import bridge
 
-MAX_INVITE_BYTES = sync_bridge.MAX_INVITE_BYTES
-
 
 def invite_summary(invite: sync_bridge.Invite) -> str:
     """What an invite says, in words, with the fingerprints to compare."""
@@ -129,14 +127,14 @@ class JoinDialog(QDialog):
 
     def load_file(self, path: Path) -> None:
         try:
-            data = path.read_bytes()[:MAX_INVITE_BYTES + 1]
+            text = sync_bridge.read_invite_file(path)
         except OSError as exc:
             self._fail(exc)
             return
-        if len(data) > MAX_INVITE_BYTES:
+        except sync_bridge.InviteTooLarge:
             self._say_error(_("This file is too large to be an invite."))
             return
-        self._check(data.decode("utf-8", "replace"), path)
+        self._check(text, path)
 
     def check_invite(self) -> None:
         self._check(self.invite_text.toPlainText(), None)
