@@ -13,7 +13,7 @@ SCRIPT = r'''
 import sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from ui import file_dialogs
 
 app = QApplication([])
@@ -23,11 +23,13 @@ def accept_soon():
     tries = [0]
 
     def go():
+        # The path typed into the name field, as a person does: selectFile() goes through
+        # the folder's model, which may not have read the folder yet (it then selects
+        # nothing and the dialog stays open). Again until the dialog is gone.
         for w in app.topLevelWidgets():
             if isinstance(w, QFileDialog) and w.isVisible():
-                w.selectFile(str(target))
+                w.findChild(QLineEdit, "fileNameEdit").setText(str(target))
                 w.accept()
-                return
         tries[0] += 1
         if tries[0] < 500:  # bounded: about 10 s
             QTimer.singleShot(20, go)
