@@ -24,7 +24,8 @@ from tests.packaging.test_wheel import Installed, installed  # noqa: F401 - a fi
 from tests.sync.conftest import PostgresCluster, free_port, postgres  # noqa: F401
 
 SERVER = ROOT / "packaging" / "server"
-DESKTOP_ONLY = {"pyside6", "pillow-heif", "imageio-ffmpeg", "sqlite-utils", "httpx"}
+DESKTOP_ONLY = {"pyside6", "pillow-heif", "imageio-ffmpeg", "sqlite-utils", "httpx", "rapidfuzz",
+                "segno"}
 BLOCKER = '''"""Test only: make the desktop-only packages impossible to import."""
 import importlib.abc
 import sys
