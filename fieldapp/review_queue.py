@@ -21,10 +21,9 @@ QUEUE_KINDS = ("incident", "testimony")
 SEEN_KEY = "review_queue_seen"        # the newest version the coordinator has seen listed
 NOTES_READ_KEY = "review_notes_read"  # the newest note the monitor has opened the list on
 
-# No review was written for the record's current version. (A correlated probe of the
-# review index per record: quicker than building the set of every reviewed version.)
-_QUEUED = ("NOT EXISTS (SELECT 1 FROM review q WHERE q.record_id = r.id "
-           "AND q.version_hash = r.head)")
+# No review was written for the record's current version: the flag the store's triggers
+# keep on the record row (migration 0010), read through a partial index of those waiting.
+_QUEUED = "r.unreviewed = 1"
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,28 @@ def test_duplicate_candidates_rank_date_place_type_and_text(vault):
     with pytest.raises(InvalidInput):
         review_queue.review_many(vault.conn, vault.pseudonym, [original], "duplicate",
                                  duplicate_of=original)
+
+
+def test_a_review_that_arrives_before_its_version_still_takes_the_record_out(vault):
+    """Items arrive in any order: a coordinator's review of version 2 may be applied
+    before version 2 itself. The record's flag (kept by the store's triggers) must follow
+    whichever comes last."""
+    monitor = RecordStore(vault.conn, "Kidal-3")
+    rid = monitor.add("incident", _incident("Attaque de Boni", "2024-05-02"))
+    queue = review_queue.ReviewQueue(vault.conn, vault.pseudonym)
+    assert queue.ids() == [rid]
+    monitor.edit(rid, {"description": "Trois morts."})
+    new_head = vault.conn.execute("SELECT head FROM record WHERE id = ?", (rid,)).fetchone()[0]
+    old_head = vault.conn.execute("SELECT parent FROM version WHERE hash = ?",
+                                  (new_head,)).fetchone()[0]
+    # back to the old head, as on a device that has not received version 2 yet
+    vault.conn.execute("UPDATE record SET head = ? WHERE id = ?", (old_head, rid))
+    assert queue.ids() == [rid]
+    vault.conn.execute(  # another coordinator's review of version 2, received first
+        "INSERT INTO review (id, record_id, version_hash, status, note, reviewer, created_at)"
+        " VALUES (?, ?, ?, 'verified', '', 'Coord-2', ?)", (uuid7(), rid, new_head,
+                                                             audit.now()))
+    assert queue.ids() == [rid]  # it reviews a version this device does not show yet
+    vault.conn.execute("UPDATE record SET head = ? WHERE id = ?", (new_head, rid))
+    assert queue.ids() == []     # version 2 arrives: already reviewed
+    assert queue.count(reviewed="1") == 1
