@@ -190,6 +190,21 @@ def fts_query(query: str, *, prefix: bool = True) -> str | None:
     return " ".join(f'"{t}"{star}' for t in tokens[:16])
 
 
+def field_filters(filters: Mapping[str, Any], clauses: list[str], args: list[Any]) -> None:
+    """The list filters on the record row's columns (region, event type, review status,
+    dates), added to ``clauses``/``args`` for a query over ``record r``."""
+    for column in ("region", "event_type", "status"):
+        if filters.get(column):
+            clauses.append(f"r.{column} = ?")
+            args.append(filters[column])
+    if filters.get("date_from"):
+        clauses.append("r.occurred_on >= ?")
+        args.append(filters["date_from"])
+    if filters.get("date_to"):
+        clauses.append("r.occurred_on <= ?")
+        args.append(filters["date_to"] + "\uffff")
+
+
 class RecordStore:
     """The records of one unlocked vault, written as ``author``."""
 
@@ -368,16 +383,7 @@ class RecordStore:
         if kind:
             clauses.append("r.kind = ?")
             args.append(kind)
-        for column in ("region", "event_type", "status"):
-            if filters.get(column):
-                clauses.append(f"r.{column} = ?")
-                args.append(filters[column])
-        if filters.get("date_from"):
-            clauses.append("r.occurred_on >= ?")
-            args.append(filters["date_from"])
-        if filters.get("date_to"):
-            clauses.append("r.occurred_on <= ?")
-            args.append(filters["date_to"] + "\uffff")
+        field_filters(filters, clauses, args)
         if filters.get("sent_from_here"):
             # What this device sends (the outbox; the value is this device's pseudonym):
             # records written or last changed here, or with an item queued for them or

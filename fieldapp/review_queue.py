@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput
-from .records import LIST_COLUMNS, Summary
+from .records import LIST_COLUMNS, Summary, field_filters
 from .reviews import add_review
 from .store.db import Connection
 
@@ -88,16 +88,7 @@ class ReviewQueue:
         if filters.get("monitor"):
             clauses.append("r.created_by = ?")
             args.append(filters["monitor"])
-        for column in ("region", "event_type", "status"):
-            if filters.get(column):
-                clauses.append(f"r.{column} = ?")
-                args.append(filters[column])
-        if filters.get("date_from"):
-            clauses.append("r.occurred_on >= ?")
-            args.append(filters["date_from"])
-        if filters.get("date_to"):
-            clauses.append("r.occurred_on <= ?")
-            args.append(filters["date_to"] + "\uffff")
+        field_filters(filters, clauses, args)
         return " AND ".join(clauses), args
 
     def ids(self, kind: str | None = None, **filters: Any) -> list[str]:
