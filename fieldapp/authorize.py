@@ -11,7 +11,8 @@ The rules, from the roster this device holds (fieldapp/roster.py):
   before its revocation (sequence number up to the cut-off the revocation names), never
   from a bundle;
 - a record version: from a monitor or a coordinator; for an existing record, from its
-  author's device or a coordinator; never from a translator. An identity section, also:
+  author's device or a coordinator; never from a translator; one that merges heads (ends
+  a conflict) only from a coordinator. An identity section, also:
   its owner record is the sender's, or the sender is a coordinator;
 - an attachment: from the record's author's device or a coordinator;
 - a review or an assignment: from a coordinator; an assignment only to an approved
@@ -120,6 +121,9 @@ def _version(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> N
         raise _from_role("a record version", who)
     _own_or_coordinator(conn, item.get("record_id"), who, me,
                         "a version of another device's record")
+    if item.get("merges") and who.role != "coordinator":
+        # Merging heads ends a conflict on every device: that is the coordinators' call.
+        raise _from_role("a conflict resolution", who)
     if item.get("kind") == "identity" and item.get("owner") is not None:
         _own_or_coordinator(conn, item.get("owner"), who, me,
                             "an identity of another device's record")

@@ -118,6 +118,7 @@ REASONS: dict[str, str] = {
     "a record version from a translator": N_("a record written by a translator"),
     "an attachment from a translator": N_("an attachment sent by a translator"),
     "a review from a monitor": N_("a review sent by a monitor"),
+    "a conflict resolution from a monitor": N_("a conflict resolution sent by a monitor"),
     "a review from a translator": N_("a review sent by a translator"),
     "an assignment from a monitor": N_("an assignment sent by a monitor"),
     "an assignment from a translator": N_("an assignment sent by a translator"),

@@ -127,3 +127,22 @@ def test_a_tampered_merge_list_is_refused(three) -> None:
                                 project_id=membership(c2.conn).project_id,
                                 actor=c2.pseudonym)
     assert conflicts.in_conflict(c2.conn) == [rid]
+
+
+def test_only_a_coordinator_may_end_a_conflict(three) -> None:
+    """A record's own monitor may write its versions, but not one that merges heads: that
+    would end, on every device, a conflict with a coordinator's edit without a
+    coordinator's choice."""
+    mon, c1, _c2, rid = three
+    other = [h.hash for h in conflicts.conflict(c1.conn, rid).heads]
+    mine = outbox.version_item(mon.conn, mon.records.get(rid).head)
+    merges = sorted(h for h in other if h != mine["hash"])
+    forged = {**mine, "parent": mine["hash"], "merges": merges,
+              "body": {**mine["body"], "title": "Réglé par l'observateur"}}
+    forged["hash"] = version_hash(rid, forged["kind"], forged["parent"], forged["author"],
+                                  forged["created_at"], forged["body"], merges)
+    with pytest.raises(ItemRejected, match="conflict resolution from a monitor"):
+        incoming.apply_item(c1.conn, forged, sender=membership(mon.conn).device_id,
+                            project_id=membership(c1.conn).project_id,
+                            actor=c1.pseudonym)
+    assert conflicts.in_conflict(c1.conn) == [rid]
