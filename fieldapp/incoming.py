@@ -17,6 +17,7 @@ from typing import Any
 from . import audit, authorize, glossary, model
 from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
+from .memory import MAX_SHARED, MAX_SHARED_CHARS
 from .outbox import ATTACHMENT_COLUMNS, item_hash
 from .records import atomic, index_text, reindex, version_hash
 from .reviews import CONFIDENCES, MAX_NOTE, REVIEW_STATUSES
@@ -326,13 +327,17 @@ def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
         raise ItemRejected(reason="bad target_lang")
     if not _DEVICE.match(_need(item, "translator_device")):
         raise ItemRejected(reason="bad translator_device")
+    author = item.get("author_device")
+    if author is not None and not (isinstance(author, str) and _DEVICE.match(author)):
+        raise ItemRejected(reason="bad author_device")
     conn.execute(
         "INSERT OR IGNORE INTO assignment (id, record_id, translator, translator_device, "
-        "target_lang, fields, assigned_by, created_at, origin) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remote')",
+        "target_lang, fields, assigned_by, created_at, author_device, memory, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote')",
         (assignment_id, record_id, _need(item, "translator"),
          _need(item, "translator_device"), target, json.dumps(sorted(body)),
-         _need(item, "assigned_by"), _need(item, "created_at")))
+         _need(item, "assigned_by"), _need(item, "created_at"), author,
+         json.dumps(_shared_memory(item.get("memory", [])), ensure_ascii=False)))
     at = audit.now()
     digest = sha256_hex(canonical({"assignment": assignment_id, "body": body}))
     existing = conn.execute("SELECT kind FROM record WHERE id = ?", (record_id,)).fetchone()
@@ -361,6 +366,17 @@ def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> 
         conn.execute("UPDATE record SET head = ? WHERE id = ?", (digest, record_id))
     audit.append(conn, actor, "assign", record_id, {"to": target})
 
+
+def _shared_memory(value: Any) -> list[list[str]]:
+    """The sentence pairs an assignment carries: a list of [source, translation]."""
+    if not isinstance(value, list) or len(value) > MAX_SHARED:
+        raise ItemRejected(reason="bad memory")
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(x, str) and 0 < len(x) <= MAX_SHARED_CHARS
+                        for x in pair)):
+            raise ItemRejected(reason="bad memory")
+    return value
 
 
 def quarantine(conn: Connection, envelope: bytes, reason: str, *, source: str,

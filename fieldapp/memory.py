@@ -6,6 +6,12 @@ sentences on both sides, each sentence is paired with its translation, otherwise
 paragraph is. A lookup gives the exact matches first, then the fuzzy ones (rapidfuzz
 ratio on the accent- and case-folded text, at least `MIN_SCORE` %), each with the words of
 the earlier sentence that differ from the one being translated, to mark them.
+
+A translator's store holds only the records assigned to them, so its own translations
+are a small memory. The coordinator's app therefore looks up the assigned text in the
+project's memory when it assigns (`shared_for`) and sends the pairs it found with the
+assignment: the translator gets the project's earlier translations of sentences like the
+ones to translate, and nothing else of other records (`from_store` adds them).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from .store.db import Connection
 from .text import fold
 
 MIN_SCORE = 75
+MAX_SHARED = 400          # sentence pairs sent with one assignment, at most
+MAX_SHARED_CHARS = 4000   # one side of a shared pair, at most (a whole paragraph)
 RUNNERS_UP_AMONG = 5000  # more candidates than this: only the best fuzzy suggestion
 _SENTENCE_RE = re.compile(r"[^.!?…]+(?:[.!?…]+[»\"')\]]*|$)", re.UNICODE)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -170,6 +178,12 @@ class TranslationMemory:
         """The memory of this store's translations into ``target_lang`` (the latest of
         each record's field), beside the source text the store holds."""
         memory = cls()
+        # first what coordinators sent with assignments; this store's own translations
+        # come after, so a sentence translated here again replaces the shared one
+        for shared, in conn.execute("SELECT memory FROM assignment WHERE target_lang = ? "
+                                    "ORDER BY created_at", (target_lang,)):
+            for src, tgt in json.loads(shared or "[]"):
+                memory.add(src, tgt)
         rows = conn.execute(
             "SELECT t.text, v.body, t.field FROM translation t "
             "JOIN record r ON r.id = t.record_id JOIN version v ON v.hash = r.head "
@@ -187,5 +201,20 @@ class TranslationMemory:
         return memory
 
 
-__all__ = ["MIN_SCORE", "Suggestion", "TranslationMemory", "differing_words",
-           "pairs_of", "paragraphs", "sentence_spans", "sentences"]
+def shared_for(memory: TranslationMemory, texts: Iterable[str]) -> list[tuple[str, str]]:
+    """The pairs of ``memory`` that match a sentence of ``texts`` (exact or fuzzy, the
+    best for each sentence), at most `MAX_SHARED`: what an assignment carries."""
+    found: dict[str, tuple[str, str]] = {}
+    for text in texts:
+        for sentence in sentences(text):
+            for hit in memory.lookup(sentence, limit=1):
+                if len(hit.source) <= MAX_SHARED_CHARS and len(hit.target) <= MAX_SHARED_CHARS:
+                    found.setdefault(hit.source, (hit.source, hit.target))
+            if len(found) >= MAX_SHARED:
+                return list(found.values())
+    return list(found.values())
+
+
+__all__ = ["MAX_SHARED", "MAX_SHARED_CHARS", "MIN_SCORE", "Suggestion", "TranslationMemory",
+           "differing_words", "pairs_of", "paragraphs", "sentence_spans", "sentences",
+           "shared_for"]

@@ -94,6 +94,8 @@ REASONS: dict[str, str] = {
     "bad field": N_("the field it names is not valid"),
     "bad text": N_("its text is not valid"),
     "bad translator_device": N_("the translator it names is not valid"),
+    "bad author_device": N_("the device it names as the record's author is not valid"),
+    "bad memory": N_("its earlier translations are not valid"),
     "bad sha256_original": N_("its checksum of the original file is malformed"),
     "bad file_key": N_("its file key is malformed"),
     "bad thumbnail": N_("its thumbnail is not valid"),

@@ -116,7 +116,7 @@ _REVIEW_COLUMNS = ("id", "record_id", "version_hash", "status", "duplicate_of", 
 _TRANSLATION_COLUMNS = ("id", "record_id", "field", "source_lang", "target_lang", "text",
                         "translator", "status", "created_at")
 _ASSIGNMENT_COLUMNS = ("id", "record_id", "translator", "translator_device", "target_lang",
-                       "assigned_by", "created_at")
+                       "assigned_by", "created_at", "author_device")
 
 
 def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
@@ -138,6 +138,8 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
         told["fields"] = {k: v for k, v in told["fields"].items()
                           if k in chosen or k == "language"}
         item.update(told)
+        item["memory"] = json.loads(conn.execute("SELECT memory FROM assignment WHERE "
+                                                 "id = ?", (ref,)).fetchone()[0] or "[]")
         return item
     if kind == "glossary":
         from .glossary import glossary_item
@@ -149,7 +151,8 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
 
 def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> list[str]:
     """Device ids an item is sealed for (always the coordinators, never a translator
-    unless it is the assignee of an assignment, never anyone for an identity but them)."""
+    unless it is the assignee of an assignment, never anyone for an identity but them;
+    an assignment and a translation also for the monitor who wrote the record)."""
     ids = {p.device_id for p in member.coordinators}  # trusted: the invite, then the roster
     if member.is_coordinator:
         ids.add(member.device_id)
@@ -163,10 +166,29 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
             ids.add(origin[0])
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
+        if item.get("author_device"):  # the record's monitor learns who translates it
+            ids.add(str(item["author_device"]))
+    elif kind == "translation":  # and gets the translation back, beside its own text
+        author = author_device(conn, item.get("record_id"), item.get("target_lang"))
+        if author is not None:
+            ids.add(author)
     elif kind == "glossary":  # every translator writes the terms the same way
         ids.update(p.device_id for p in peers(conn, role="translator"))
     return sorted(ids)
 
+
+def author_device(conn: Connection, record_id: Any, target_lang: Any) -> str | None:
+    """The monitor's device that wrote a record, as a coordinator's store knows it
+    (record_origin) or as its assignment told the translator."""
+    row = conn.execute("SELECT o.device_id FROM record_origin o JOIN peer_device p ON "
+                       "p.device_id = o.device_id WHERE o.record_id = ? AND "
+                       "p.role = 'monitor'", (record_id,)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT author_device FROM assignment WHERE record_id = ? AND "
+                           "target_lang = ? AND author_device IS NOT NULL "
+                           "ORDER BY created_at DESC LIMIT 1",
+                           (record_id, target_lang)).fetchone()
+    return str(row[0]) if row else None
 
 
 def pending(conn: Connection, *, text_only: bool = False) -> list[tuple[int, str, str, int]]:

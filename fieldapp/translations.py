@@ -1,6 +1,11 @@
 """Translations: a coordinator assigns a record's narrative to a translator; the
 translator's translation of one field. Both are queued in the outbox in the transaction
 that writes them. A translator only ever sees the narrative fields (model.NARRATIVE_FIELDS).
+
+An assignment names the device that wrote the record (`author_device`): it goes to that
+monitor too, and the translation comes back to it (fieldapp.outbox.audience), so the
+monitor sees it beside its own text. It also carries the project's earlier translations
+of sentences like the assigned ones (fieldapp.memory.shared_for).
 """
 
 from __future__ import annotations
@@ -10,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import audit, model
+from . import audit, memory, model
 from .errors import InvalidInput, NotFound, UnknownTranslator
 from .membership import peers
-from .outbox import enqueue
+from .outbox import author_device, enqueue
 from .records import head_version, narrative, reindex, transaction
 from .store.db import Connection
 from .text import fold, uuid7
@@ -36,18 +41,22 @@ def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
     with transaction(conn):
         head_version(conn, record_id)
         # refuses kinds with no narrative (person, identity)
-        present = [f for f in narrative(conn, record_id)["fields"] if f != "language"]
+        told = narrative(conn, record_id)["fields"]
+        present = [f for f in told if f != "language"]
         chosen = present if fields is None else list(dict.fromkeys(fields))
         if not chosen or any(f not in present for f in chosen):
             raise InvalidInput(field="field", reason="not one of the allowed values",
                                value=",".join(f for f in chosen if f not in present)[:40])
+        shared = memory.shared_for(memory.TranslationMemory.from_store(conn, target_lang),
+                                   (told[f] for f in chosen if isinstance(told[f], str)))
         assignment_id = uuid7()
         conn.execute(
             "INSERT INTO assignment (id, record_id, translator, translator_device, "
-            "target_lang, fields, assigned_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "target_lang, fields, assigned_by, created_at, author_device, memory) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (assignment_id, record_id, device.pseudonym, device.device_id, target_lang,
-             json.dumps(chosen), coordinator,
-             audit.now()))
+             json.dumps(chosen), coordinator, audit.now(),
+             author_device(conn, record_id, target_lang), json.dumps(shared, ensure_ascii=False)))
         enqueue(conn, "assignment", assignment_id, record_id)
         audit.append(conn, coordinator, "assign", record_id,
                      {"translator": device.pseudonym, "to": target_lang})

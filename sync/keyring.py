@@ -63,10 +63,17 @@ class Keyring:
         for p in self.member.coordinators:
             if p.device_id == device_id:
                 return p.public.sign_public
-        if not self.member.is_coordinator:
-            return None  # monitors and translators hear from trusted coordinators only
-        found = self._directory().get(device_id)
-        return found.public.sign_public if found is not None else None
+        found = self._directory().get(device_id)  # the roster's approved and revoked
+        if found is None:
+            return None
+        if self.member.is_coordinator:
+            return found.public.sign_public
+        if self.member.role == "monitor" and found.role == "translator":
+            # the translation of a monitor's own record comes back to it; what a
+            # translator may send is then fieldapp.authorize's call (only a translation
+            # it was assigned, of this monitor's record)
+            return found.public.sign_public
+        return None  # otherwise monitors and translators hear from coordinators only
 
     # --- epochs -----------------------------------------------------------------------
     def epoch(self, epoch_id: str) -> Epoch | None:

@@ -1,8 +1,8 @@
 """Acceptance (issue 11): the translator's desk against a REAL server process. A coordinator
 assigns two fields of a testimony in the app; the translator's app shows the assignment, a
 translation-memory suggestion is taken for one sentence, both fields are sent; after syncs
-the coordinator's app shows them beside the original; the translator's store holds no
-identity."""
+the coordinator's app shows them beside the original, and so does the app of the monitor
+who wrote the testimony; the translator's store holds no identity."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def project(tmp_path: Path):
             assert SyncClient(vault, settings=fast_settings()).sync().complete
             vault.close()
         mon.close()
-        yield tmp_path / "coord", tmp_path / "member-1", testimony
+        yield tmp_path / "coord", tmp_path / "member-1", testimony, tmp_path / "member-0"
     finally:
         server.stop()
 
@@ -82,7 +82,7 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         qtbot, ops, project, monkeypatch) -> None:
     monkeypatch.setenv("FIELDAPP_SYNC_ATTEMPTS", "2")
     monkeypatch.setenv("FIELDAPP_SYNC_BACKOFF", "0.01")
-    coord_path, trad_path, testimony = project
+    coord_path, trad_path, testimony, mon_path = project
 
     # --- the coordinator assigns two fields, in the app -----------------------------------
     window, vault = _window(qtbot, ops, coord_path)
@@ -184,6 +184,22 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         view.show_record(testimony)
         details = view.fields.toPlainText()
         assert "Translation (English)" in details and "Attack on the Boni market" in details
+        assert [s.id for s in window.access.reader.search("displaced")] == [testimony]
+    finally:
+        _close(qtbot, ops, window, vault)
+
+    # --- and the monitor who wrote it sees the translation beside its own text ---------
+    window, vault = _window(qtbot, ops, mon_path)
+    try:
+        _sync(qtbot, window)
+        assert vault.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+        window.show_page("testimonies")
+        view = window.testimonies.view
+        view.show_record(testimony)
+        details = view.fields.toPlainText()
+        assert "Translation (English)" in details and "Attack on the Boni market" in details
+        assert "The internally displaced fled to Sévaré." in details
+        assert "Translator-1" in details
         assert [s.id for s in window.access.reader.search("displaced")] == [testimony]
     finally:
         _close(qtbot, ops, window, vault)

@@ -181,8 +181,10 @@ def test_assignment_carries_narrative_only_and_translation_comes_back(tmp_path) 
         item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
         text = json.dumps(item, ensure_ascii=False)
         assert "Aminata" not in text and "W-12" not in text and "+223" not in text
+        # the translator, and the monitor who wrote it (to get the translation back)
+        assert item["author_device"] == _id(monitor)
         assert outbox.audience(coord.conn, membership(coord.conn), item) == sorted(
-            {_id(translator), coord_id})
+            {_id(translator), coord_id, _id(monitor)})
         _ship(coord, translator)
         body = translator.records.get(tes).body
         assert body == {"text": TESTIMONY["text"], "summary": "Motos au matin"}
@@ -197,6 +199,10 @@ def test_assignment_carries_narrative_only_and_translation_comes_back(tmp_path) 
                                   "translation WHERE record_id = ?", (tes,)).fetchall()
         assert rows == [("text", "en", "I saw the motorbikes arrive in the morning.",
                          "Trad-3")]
+        _ship(coord, monitor)    # the assignment, by USB
+        _ship(translator, monitor)  # and the translation
+        found = translations.translations_of(monitor.conn, tes)[("text", "en")]
+        assert found.text == "I saw the motorbikes arrive in the morning."
     finally:
         for vault in (monitor, coord, translator):
             vault.close()

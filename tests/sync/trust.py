@@ -3,28 +3,36 @@ enrolled device, does — through the real server and the real client code."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from fieldapp.records import transaction
+from sync import keyring
 from sync import protocol as p
 from sync.client import SyncClient
 from tests.sync.helpers import fast_settings
 
 
 def push_crafted(vault, items: Iterable[dict[str, Any]], *,
-                 skip_unsealable: bool = False) -> list[p.PushResult]:
-    """Seal ``items`` as ``vault``'s device (well signed, to the usual recipients) and push
-    them to the server in one request, as a malicious but enrolled device would. With
-    ``skip_unsealable``, items the sealing code itself cannot handle are left out."""
+                 skip_unsealable: bool = False,
+                 to: Iterable[str] | None = None) -> list[p.PushResult]:
+    """Seal ``items`` as ``vault``'s device (well signed, to the usual recipients, or to
+    the devices ``to``) and push them to the server in one request, as a malicious but
+    enrolled device would. With ``skip_unsealable``, items the sealing code itself cannot
+    handle are left out."""
     client = SyncClient(vault, settings=fast_settings())
+    chosen = sorted(set(to)) if to is not None else None
+    patched = (mock.patch.object(keyring.outbox, "audience", lambda *_a: chosen)
+               if chosen is not None else contextlib.nullcontext())
     try:
         packets: list[bytes] = []
         sealed: list[bytes] = []
-        with transaction(vault.conn):
+        with patched, transaction(vault.conn):
             for item in items:
                 try:
                     envelope, epoch = client.keys.seal_item(item)

@@ -1,0 +1,161 @@
+"""A translation comes back to the monitor who wrote the record, through a real server,
+and nothing else a translator sends gets in; the translator's memory holds the project's
+earlier translations of sentences like the ones assigned, and nothing else of them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fieldapp import audit, translations
+from fieldapp.membership import membership
+from fieldapp.memory import TranslationMemory
+from fieldapp.text import uuid7
+from sync.client import SyncClient
+from tests.sync.helpers import fast_settings, make_project
+from tests.sync.trust import push_crafted, quarantine_reasons
+
+TESTIMONY = {"witness_code": "T-31", "language": "fr",
+             "summary": "Des familles déplacées vers Mopti",
+             "text": "Les familles sont parties à pied vers Mopti. Le marché a fermé.",
+             "identity": {"name": "Nom Inventé"}}
+
+
+def _sync(*vaults) -> None:
+    for vault in vaults:
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete, report
+
+
+@pytest.fixture
+def project(server, tmp_path: Path):
+    coord, (mon, other, trad) = make_project(server, tmp_path, monitors=2, translator=True)
+    yield coord, mon, other, trad
+    for vault in (coord, mon, other, trad):
+        vault.close()
+
+
+def _assigned(project, fields=("summary", "text")) -> str:
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, other, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", list(fields))
+    _sync(coord, trad, mon)
+    return tes
+
+
+def test_the_monitor_sees_the_translation_of_its_own_record(project) -> None:
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    [told] = translations.assignments(mon.conn, record_id=tes)
+    assert told.translator == trad.pseudonym and sorted(told.fields) == ["summary", "text"]
+    assert told.state == "assigned"
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en",
+                                 "Families displaced to Mopti")
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "text", "en",
+                                 "The families left on foot for Mopti. The market closed.")
+    _sync(trad, mon, other, coord)
+    for vault in (mon, coord):
+        found = translations.translations_of(vault.conn, tes)
+        assert found[("summary", "en")].text == "Families displaced to Mopti"
+        assert found[("text", "en")].translator == trad.pseudonym
+        assert [r.id for r in vault.records.search("displaced")] == [tes]
+        assert quarantine_reasons(vault) == []
+    [told] = translations.assignments(mon.conn, record_id=tes)
+    assert told.state == "done"
+    # the other monitor never had the record, nor the translation: nothing sealed for it
+    assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
+    assert not other.conn.execute("SELECT 1 FROM assignment").fetchone()
+    assert quarantine_reasons(other) == []
+
+
+def _translation(record_id: str, who, field: str = "summary", lang: str = "en",
+                 text: str = "Forged") -> dict:
+    tid = uuid7()
+    return {"type": "translation", "id": tid, "record_id": record_id, "field": field,
+            "source_lang": "fr", "target_lang": lang, "text": text,
+            "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
+
+
+def test_what_a_translator_may_not_send_a_monitor_is_quarantined(project) -> None:
+    coord, mon, other, trad = project
+    tes = _assigned(project, fields=("summary",))
+    mon_device = membership(mon.conn).device_id
+    head = mon.records.get(tes).head
+    forged = [
+        _translation(tes, trad, field="text"),           # a field it was not assigned
+        _translation(tes, trad, lang="fr"),              # into a language not assigned
+        {"type": "review", "id": uuid7(), "record_id": tes, "version_hash": head,
+         "status": "rejected", "duplicate_of": None, "confidence": None,
+         "note": "Fiche à refaire", "reviewer": trad.pseudonym, "created_at": audit.now()},
+        {"type": "glossary", "id": (term := uuid7()), "record_id": term, "term": "FAMa",
+         "target_lang": "en", "translation": "the rebels", "note": "", "deleted": False,
+         "editor": trad.pseudonym, "created_at": audit.now()},
+    ]
+    push_crafted(trad, forged, to=[mon_device])
+    # another monitor's translation of this record: a sender the monitor does not take
+    push_crafted(other, [_translation(tes, other)], to=[mon_device])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    # four from the translator; the other monitor's key packet (sender not taken) and
+    # then its envelope (no key to open it)
+    assert report.quarantined == 6, quarantine_reasons(mon)
+    reasons = " | ".join(quarantine_reasons(mon))
+    assert reasons.count("not assigned to this translator") == 2, reasons
+    assert "a review from a translator" in reasons
+    assert "a glossary term from a translator" in reasons
+    assert f"SenderNotApproved(sender={membership(other.conn).device_id})" in reasons
+    assert "UnknownEpoch" in reasons
+    assert translations.translations_of(mon.conn, tes) == {}
+    assert mon.records.get(tes).status != "rejected"
+    assert not mon.conn.execute("SELECT 1 FROM review").fetchone()
+    assert not mon.conn.execute("SELECT 1 FROM glossary").fetchone()
+    # the one it was assigned still gets in
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Right")
+    _sync(trad, mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Right"
+
+
+def test_an_assignment_with_a_malformed_memory_is_quarantined(project) -> None:
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, coord)
+    bad = {"type": "assignment", "id": uuid7(), "record_id": tes,
+           "translator": trad.pseudonym, "translator_device": membership(trad.conn).device_id,
+           "target_lang": "en", "assigned_by": coord.pseudonym, "created_at": audit.now(),
+           "author_device": membership(mon.conn).device_id, "kind": "testimony",
+           "fields": {"summary": TESTIMONY["summary"], "language": "fr"},
+           "memory": [["une phrase", 42]]}
+    worse = {**bad, "id": uuid7(), "author_device": "../../etc", "memory": []}
+    push_crafted(coord, [bad, worse])
+    report = SyncClient(trad, settings=fast_settings()).sync()
+    assert report.quarantined == 2, quarantine_reasons(trad)
+    reasons = " | ".join(quarantine_reasons(trad))
+    assert "bad memory" in reasons and "bad author_device" in reasons, reasons
+    assert translations.assignments(trad.conn) == []
+
+
+def test_the_translator_gets_earlier_translations_of_like_sentences_only(project) -> None:
+    coord, mon, other, trad = project
+    earlier = mon.records.add("testimony", {
+        "witness_code": "T-07", "language": "fr", "summary": "Marché fermé",
+        "text": "Les familles sont parties à pied vers Mopti.\n"
+                "Un camion a été brûlé près du puits."})
+    _sync(mon, coord)
+    # translated on the coordinator's desk, never assigned to this translator
+    translations.add_translation(
+        coord.conn, coord.pseudonym, earlier, "text", "en",
+        "The families left on foot for Mopti.\nA truck was burned near the well.")
+    tes = _assigned(project, fields=("text",))
+    assert not trad.conn.execute("SELECT 1 FROM record WHERE id = ?", (earlier,)).fetchone()
+    shared = json.loads(trad.conn.execute("SELECT memory FROM assignment").fetchone()[0])
+    assert shared == [["Les familles sont parties à pied vers Mopti.",
+                       "The families left on foot for Mopti."]]
+    memory = TranslationMemory.from_store(trad.conn, "en")
+    [hit] = memory.lookup("Les familles sont parties à pied vers Mopti.")
+    assert hit.exact and hit.target == "The families left on foot for Mopti."
+    # the sentence about the truck is like nothing assigned: it never left the coordinator
+    assert memory.lookup("Un camion a été brûlé près du puits.") == []
+    assert "camion" not in json.dumps(shared, ensure_ascii=False)
+    assert tes != earlier
