@@ -20,6 +20,7 @@ import bisect
 import difflib
 import json
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from .text import fold
 MIN_SCORE = 75
 MAX_SHARED = 400          # sentence pairs sent with one assignment, at most
 MAX_SHARED_CHARS = 4000   # one side of a shared pair, at most (a whole paragraph)
+SHARED_BUDGET_S = 3.0     # looking for them in one assigned text, at most
 RUNNERS_UP_AMONG = 5000  # more candidates than this: only the best fuzzy suggestion
 _SENTENCE_RE = re.compile(r"[^.!?…]+(?:[.!?…]+[»\"')\]]*|$)", re.UNICODE)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -201,17 +203,21 @@ class TranslationMemory:
         return memory
 
 
-def shared_for(memory: TranslationMemory, texts: Iterable[str]) -> list[tuple[str, str]]:
+def shared_for(memory: TranslationMemory, texts: Iterable[str],
+               budget_s: float = SHARED_BUDGET_S) -> list[tuple[str, str]]:
     """The pairs of ``memory`` that match a sentence of ``texts`` (exact or fuzzy, the
-    best for each sentence), at most `MAX_SHARED`: what an assignment carries."""
+    best for each sentence, in the order of the text), at most `MAX_SHARED`: what an
+    assignment carries. A very long text against a large memory stops looking after
+    ``budget_s`` seconds (its first sentences then have their matches, the rest none)."""
     found: dict[str, tuple[str, str]] = {}
+    deadline = time.monotonic() + budget_s
     for text in texts:
         for sentence in sentences(text):
+            if len(found) >= MAX_SHARED or time.monotonic() > deadline:
+                return list(found.values())
             for hit in memory.lookup(sentence, limit=1):
                 if len(hit.source) <= MAX_SHARED_CHARS and len(hit.target) <= MAX_SHARED_CHARS:
                     found.setdefault(hit.source, (hit.source, hit.target))
-            if len(found) >= MAX_SHARED:
-                return list(found.values())
     return list(found.values())
 
 

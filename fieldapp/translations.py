@@ -27,9 +27,12 @@ TARGET_LANGS = ("fr", "en")
 
 
 def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
-           target_lang: str, fields: Sequence[str] | None = None) -> str:
+           target_lang: str, fields: Sequence[str] | None = None, *,
+           project_memory: memory.TranslationMemory | None = None) -> str:
     """Assign a record's narrative fields (``fields``; None: all it has) to an enrolled
-    translator (by pseudonym); the translator receives only those fields."""
+    translator (by pseudonym); the translator receives only those fields, and the pairs
+    of the project's memory (``project_memory``, else built from this store) that match
+    their sentences."""
     if target_lang not in TARGET_LANGS:
         raise InvalidInput(field="to", reason="not one of the allowed values",
                            value=target_lang[:10])
@@ -38,17 +41,21 @@ def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
     if not matches:
         raise UnknownTranslator(pseudonym=translator[:60])
     device = matches[-1]
+    head_version(conn, record_id)
+    # refuses kinds with no narrative (person, identity)
+    told = narrative(conn, record_id)["fields"]
+    present = [f for f in told if f != "language"]
+    chosen = present if fields is None else list(dict.fromkeys(fields))
+    if not chosen or any(f not in present for f in chosen):
+        raise InvalidInput(field="field", reason="not one of the allowed values",
+                           value=",".join(f for f in chosen if f not in present)[:40])
+    # looked up before the write: a long text must not hold the store's write lock
+    if project_memory is None:
+        project_memory = memory.TranslationMemory.from_store(conn, target_lang)
+    shared = memory.shared_for(project_memory,
+                               (told[f] for f in chosen if isinstance(told[f], str)))
     with transaction(conn):
-        head_version(conn, record_id)
-        # refuses kinds with no narrative (person, identity)
-        told = narrative(conn, record_id)["fields"]
-        present = [f for f in told if f != "language"]
-        chosen = present if fields is None else list(dict.fromkeys(fields))
-        if not chosen or any(f not in present for f in chosen):
-            raise InvalidInput(field="field", reason="not one of the allowed values",
-                               value=",".join(f for f in chosen if f not in present)[:40])
-        shared = memory.shared_for(memory.TranslationMemory.from_store(conn, target_lang),
-                                   (told[f] for f in chosen if isinstance(told[f], str)))
+        head_version(conn, record_id)  # still there
         assignment_id = uuid7()
         conn.execute(
             "INSERT INTO assignment (id, record_id, translator, translator_device, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fieldapp import translations
-from fieldapp.memory import TranslationMemory, pairs_of, sentences
+from fieldapp.memory import MAX_SHARED, TranslationMemory, pairs_of, sentences, shared_for
 
 SOURCE = ("Les hommes armés sont arrivés à l'aube. Ils ont pillé le marché.\n"
           "Les déplacés internes sont partis vers Sévaré.")
@@ -40,3 +40,17 @@ def test_the_memory_of_a_store(vault) -> None:
     assert TranslationMemory.from_store(vault.conn, "fr").lookup("Ils ont pillé") == []
     # search finds the record by its translation too
     assert [s.id for s in vault.records.search("looted")] == [rid]
+
+
+def test_what_an_assignment_carries_is_only_the_matches_and_bounded() -> None:
+    memory = TranslationMemory(pairs_of(SOURCE, TARGET))
+    shared = shared_for(memory, ["Ils ont pillé le marché. Un texte sans rapport aucun.",
+                                 "Les hommes armés sont arrivés le soir."])
+    assert shared == [("Ils ont pillé le marché.", "They looted the market."),
+                      ("Les hommes armés sont arrivés à l'aube.",
+                       "The armed men arrived at dawn.")]
+    assert shared_for(memory, [SOURCE], budget_s=0) == []  # out of time: nothing more
+    many = TranslationMemory((f"Phrase numéro {i} du rapport.", f"Sentence {i}.")
+                             for i in range(MAX_SHARED + 50))
+    text = " ".join(f"Phrase numéro {i} du rapport." for i in range(MAX_SHARED + 50))
+    assert len(shared_for(many, [text], budget_s=60)) == MAX_SHARED

@@ -79,11 +79,13 @@ class DeskAccess:
         """Assign each record (its ``fields`` among those it has; None: all)."""
         def work() -> list[str]:
             done = []
+            project = TranslationMemory.from_store(self.writer, target_lang)  # once for all
             for record_id in record_ids:
                 present = narrative(self.writer, record_id)["fields"]
                 chosen = None if fields is None else [f for f in fields if f in present]
                 done.append(translations.assign(self.writer, self.pseudonym, record_id,
-                                                translator, target_lang, chosen or None))
+                                                translator, target_lang, chosen or None,
+                                                project_memory=project))
             return done
         return self._run(work, **handlers)
 
