@@ -26,6 +26,9 @@ from .membership import Membership, peers
 from .records import atomic, narrative, transaction
 from .store.db import Connection
 
+# An assignment goes out twice: to its translator (with the project memory's pairs for its
+# text) and, as outbox ref "<id>/author", to the monitor who wrote the record (without).
+AUTHOR_COPY = "/author"
 PRIORITY = {"version": 0, "review": 0, "translation": 0, "assignment": 0, "glossary": 0,
             "attachment": 1, "media": 2}
 
@@ -130,6 +133,8 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
     if kind == "translation":
         return _row_item(conn, "translation", _TRANSLATION_COLUMNS, ref, "translation")
     if kind == "assignment":
+        ref, copy = (ref.removesuffix(AUTHOR_COPY), "author") if ref.endswith(AUTHOR_COPY) \
+            else (ref, None)
         item = _row_item(conn, "assignment", _ASSIGNMENT_COLUMNS, ref, "assignment")
         # only the fields assigned (and the source language) go to the translator
         chosen = json.loads(conn.execute("SELECT fields FROM assignment WHERE id = ?",
@@ -138,8 +143,11 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
         told["fields"] = {k: v for k, v in told["fields"].items()
                           if k in chosen or k == "language"}
         item.update(told)
-        item["memory"] = json.loads(conn.execute("SELECT memory FROM assignment WHERE "
-                                                 "id = ?", (ref,)).fetchone()[0] or "[]")
+        if copy is not None:  # the record's monitor: told who translates, nothing more
+            item["copy"], item["memory"] = copy, []
+        else:
+            item["memory"] = json.loads(conn.execute("SELECT memory FROM assignment WHERE "
+                                                     "id = ?", (ref,)).fetchone()[0] or "[]")
         return item
     if kind == "glossary":
         from .glossary import glossary_item
@@ -152,7 +160,8 @@ def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
 def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> list[str]:
     """Device ids an item is sealed for (always the coordinators, never a translator
     unless it is the assignee of an assignment, never anyone for an identity but them;
-    an assignment and a translation also for the monitor who wrote the record)."""
+    an assignment's author copy and a translation also for the monitor who wrote the
+    record)."""
     ids = {p.device_id for p in member.coordinators}  # trusted: the invite, then the roster
     if member.is_coordinator:
         ids.add(member.device_id)
@@ -164,10 +173,10 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
                               (item.get("record_id"),)).fetchone()
         if origin:
             ids.add(origin[0])
+    elif kind == "assignment" and item.get("copy") == "author":
+        ids.add(str(item["author_device"]))  # the record's monitor learns who translates it
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
-        if item.get("author_device"):  # the record's monitor learns who translates it
-            ids.add(str(item["author_device"]))
     elif kind == "translation":  # and gets the translation back, beside its own text
         author = author_device(conn, item.get("record_id"), item.get("target_lang"))
         if author is not None:

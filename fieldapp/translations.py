@@ -18,7 +18,7 @@ from typing import Any
 from . import audit, memory, model
 from .errors import InvalidInput, NotFound, UnknownTranslator
 from .membership import peers
-from .outbox import author_device, enqueue
+from .outbox import AUTHOR_COPY, author_device, enqueue
 from .records import head_version, narrative, reindex, transaction
 from .store.db import Connection
 from .text import fold, uuid7
@@ -57,14 +57,17 @@ def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
     with transaction(conn):
         head_version(conn, record_id)  # still there
         assignment_id = uuid7()
+        author = author_device(conn, record_id, target_lang)
         conn.execute(
             "INSERT INTO assignment (id, record_id, translator, translator_device, "
             "target_lang, fields, assigned_by, created_at, author_device, memory) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (assignment_id, record_id, device.pseudonym, device.device_id, target_lang,
-             json.dumps(chosen), coordinator, audit.now(),
-             author_device(conn, record_id, target_lang), json.dumps(shared, ensure_ascii=False)))
+             json.dumps(chosen), coordinator, audit.now(), author,
+             json.dumps(shared, ensure_ascii=False)))
         enqueue(conn, "assignment", assignment_id, record_id)
+        if author is not None:  # its monitor's copy, without the memory's pairs
+            enqueue(conn, "assignment", assignment_id + AUTHOR_COPY, record_id)
         audit.append(conn, coordinator, "assign", record_id,
                      {"translator": device.pseudonym, "to": target_lang})
     return assignment_id

@@ -178,13 +178,19 @@ def test_assignment_carries_narrative_only_and_translation_comes_back(tmp_path) 
         with pytest.raises(InvalidInput):
             translations.assign(coord.conn, "Coord-1", tes, "Trad-3", "de")
         translations.assign(coord.conn, "Coord-1", tes, "trad-3", "en")
-        item = outbox.outbox_item(coord.conn, "assignment", outbox.pending(coord.conn)[-1][2])
+        (_o, _k, ref, _s), (_o2, _k2, author_ref, _s2) = outbox.pending(coord.conn)[-2:]
+        item = outbox.outbox_item(coord.conn, "assignment", ref)
         text = json.dumps(item, ensure_ascii=False)
         assert "Aminata" not in text and "W-12" not in text and "+223" not in text
-        # the translator, and the monitor who wrote it (to get the translation back)
         assert item["author_device"] == _id(monitor)
         assert outbox.audience(coord.conn, membership(coord.conn), item) == sorted(
-            {_id(translator), coord_id, _id(monitor)})
+            {_id(translator), coord_id})
+        # a copy for the monitor who wrote it (to get the translation back), no memory
+        copy = outbox.outbox_item(coord.conn, "assignment", author_ref)
+        assert author_ref == ref + outbox.AUTHOR_COPY and copy["copy"] == "author"
+        assert copy["memory"] == [] and copy["id"] == item["id"]
+        assert outbox.audience(coord.conn, membership(coord.conn), copy) == sorted(
+            {_id(monitor), coord_id})
         _ship(coord, translator)
         body = translator.records.get(tes).body
         assert body == {"text": TESTIMONY["text"], "summary": "Motos au matin"}

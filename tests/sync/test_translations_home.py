@@ -138,11 +138,11 @@ def test_an_assignment_with_a_malformed_memory_is_quarantined(project) -> None:
 
 def test_the_translator_gets_earlier_translations_of_like_sentences_only(project) -> None:
     coord, mon, other, trad = project
-    earlier = mon.records.add("testimony", {
+    earlier = other.records.add("testimony", {  # another monitor's testimony
         "witness_code": "T-07", "language": "fr", "summary": "Marché fermé",
         "text": "Les familles sont parties à pied vers Mopti.\n"
                 "Un camion a été brûlé près du puits."})
-    _sync(mon, coord)
+    _sync(other, coord)
     # translated on the coordinator's desk, never assigned to this translator
     translations.add_translation(
         coord.conn, coord.pseudonym, earlier, "text", "en",
@@ -155,6 +155,11 @@ def test_the_translator_gets_earlier_translations_of_like_sentences_only(project
     memory = TranslationMemory.from_store(trad.conn, "en")
     [hit] = memory.lookup("Les familles sont parties à pied vers Mopti.")
     assert hit.exact and hit.target == "The families left on foot for Mopti."
+    # the monitor who wrote the record learns of the assignment, not of other records:
+    # its copy carries no pairs of the project's memory
+    assert mon.conn.execute("SELECT memory FROM assignment").fetchall() == [("[]",)]
+    assert not mon.conn.execute("SELECT 1 FROM version WHERE body LIKE '%Mopti%' AND "
+                                "record_id = ?", (earlier,)).fetchone()
     # the sentence about the truck is like nothing assigned: it never left the coordinator
     assert memory.lookup("Un camion a été brûlé près du puits.") == []
     assert "camion" not in json.dumps(shared, ensure_ascii=False)
