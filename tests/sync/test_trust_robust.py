@@ -127,8 +127,10 @@ def test_an_attachment_whose_key_does_not_open_its_file_is_put_aside(desks,
     push_crafted(rogue, [item, bad_key])
     client = SyncClient(rogue, settings=fast_settings())
     try:
-        epoch = rogue.conn.execute("SELECT epoch_id FROM epoch_key WHERE own = 1 ORDER BY "
-                                   "created_at DESC LIMIT 1").fetchone()[0]
+        # the epoch the attachment was sealed under (not merely the newest: an earlier
+        # test's random items may have made one for another recipient set since)
+        epoch = client.keys.own_epoch(
+            outbox.audience(rogue.conn, client.keys.member, item)).epoch_id
         client.upload_file(sealed, epoch)
     finally:
         client.close()
