@@ -193,3 +193,26 @@ def test_the_record_view_says_not_translated_in_a_line(qtbot, ops, tmp_path) -> 
         assert "Douentza" in translations_html(record, {}, [])
     finally:
         vault.close()
+
+
+def test_a_translation_put_back_shows_whole(qtbot, ops, tmp_path) -> None:
+    """A long translation set into a row (a sent field reopened, a draft restored) makes
+    the row as tall as its wrapped lines, not two lines with the rest hidden."""
+    vault = _vault(tmp_path)
+    vault.conn.execute(
+        "INSERT INTO translation (id, record_id, field, source_lang, target_lang, text, "
+        "translator, status, created_at) SELECT '01900000-0000-7000-8000-0000000000aa', "
+        "record_id, 'text', 'fr', 'en', ?, 'Trad-1', 'done', '2024-06-02T10:00:00Z' "
+        "FROM assignment", ("The internally displaced waited at the market. " * 12
+                            + "\nThe FAMa arrived.",))
+    desk = _desk(vault, ops)
+    try:
+        editor = _editor(qtbot, desk)
+        edit = editor.sections[0].edits[0]
+        assert edit.toPlainText().startswith("The internally displaced")
+        wanted = edit.fontMetrics().lineSpacing() * 6
+        qtbot.waitUntil(lambda: edit.height() > wanted, timeout=3_000)
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()

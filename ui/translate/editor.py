@@ -89,10 +89,24 @@ class ParagraphEdit(QPlainTextEdit):
         self._fit()
 
     def _fit(self, *_args: Any) -> None:
-        lines = max(2, int(self.document().documentLayout().documentSize().height()))
+        # the layout counts the lines of the blocks it has laid out (those painted); a
+        # translation put back (sent, or a draft) is counted at the width shown, or it
+        # showed two lines of a paragraph and hid the rest
+        laid = int(self.document().documentLayout().documentSize().height())
+        metrics = self.fontMetrics()
+        width = self.viewport().width() - 2 * int(self.document().documentMargin())
+        wrapped = metrics.boundingRect(0, 0, max(width, 1), 1 << 20,
+                                       Qt.TextFlag.TextWordWrap.value,
+                                       self.toPlainText()).height()
+        lines = max(2, laid, -(-wrapped // metrics.lineSpacing()))
         margins = self.contentsMargins()
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + margins.top()
                             + margins.bottom() + 2 * int(self.document().documentMargin()))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
 
     def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().focusInEvent(event)
