@@ -135,3 +135,84 @@ def test_the_assign_dialog_narrows_its_list_and_needs_a_translator(qtbot, ops,
         desk.access.close()
         qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
         vault.close()
+
+
+def test_a_translator_tells_assignments_apart_without_witness_codes(qtbot, ops,
+                                                                   tmp_path) -> None:
+    """A translator's copy has no witness code, and records made the same minute share the
+    start of their id: each row is named by its summary when assigned, else by the end of
+    its id, never all alike."""
+    from ui.translate.pages import MyAssignmentsPage
+
+    vault = _vault(tmp_path)
+    summary = "Attaque du marché de Boni et fuite des déplacés internes vers Sévaré"
+    made = [vault.records.add("testimony", {"witness_code": f"T-{n}", "text": SOURCE,
+                                            "summary": summary, "language": "fr"})
+            for n in (2, 3)]
+    for n, (rid, fields) in enumerate(zip(made, ('["text", "summary"]', '["text"]'),
+                                          strict=True)):
+        vault.conn.execute(
+            "INSERT INTO assignment (id, record_id, translator, translator_device, "
+            "target_lang, fields, assigned_by, created_at) VALUES (?, ?, 'Trad-1', "
+            "'0000000000000000', 'en', ?, 'Coord-1', '2024-06-01T10:00:00Z')",
+            (f"01900000-0000-7000-8000-00000000001{n}", rid, fields))
+    vault.conn.execute("UPDATE record SET title = ''")  # as the translator holds them
+    desk = _desk(vault, ops)
+    try:
+        page = MyAssignmentsPage(desk.access, only_mine=False)
+        qtbot.addWidget(page)
+        page.refresh()
+        names = [page.table.item(row, 0).text() for row in range(3)]
+        assert len(set(names)) == 3, names
+        assert summary in names  # its summary was assigned: the translator holds it
+        assert sum(name.startswith("Testimony ") for name in names) == 2
+        editor = page.open_assignment(page.table.assignments[names.index(summary)])
+        qtbot.addWidget(editor)
+        assert summary in editor.windowTitle() and "(untitled)" not in editor.heading.text()
+        editor.close()
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()
+
+
+def test_the_record_view_says_not_translated_in_a_line(qtbot, ops, tmp_path) -> None:
+    """The record view shows the original above: a language with nothing translated yet is
+    one line there, not the whole text again beside blanks; the dialog beside the original
+    keeps the text."""
+    from ui.translate.compare import translations_html
+
+    vault = _vault(tmp_path)
+    try:
+        [rid] = vault.conn.execute("SELECT id FROM record WHERE kind = 'testimony'"
+                                   ).fetchone()
+        record = vault.records.get(rid)
+        compact = translations_html(record, {}, [], compact=True)
+        assert "Translation (English)" in compact and "Not translated yet" in compact
+        assert "Douentza" not in compact
+        assert "Douentza" in translations_html(record, {}, [])
+    finally:
+        vault.close()
+
+
+def test_a_translation_put_back_shows_whole(qtbot, ops, tmp_path) -> None:
+    """A long translation set into a row (a sent field reopened, a draft restored) makes
+    the row as tall as its wrapped lines, not two lines with the rest hidden."""
+    vault = _vault(tmp_path)
+    vault.conn.execute(
+        "INSERT INTO translation (id, record_id, field, source_lang, target_lang, text, "
+        "translator, status, created_at) SELECT '01900000-0000-7000-8000-0000000000aa', "
+        "record_id, 'text', 'fr', 'en', ?, 'Trad-1', 'done', '2024-06-02T10:00:00Z' "
+        "FROM assignment", ("The internally displaced waited at the market. " * 12
+                            + "\nThe FAMa arrived.",))
+    desk = _desk(vault, ops)
+    try:
+        editor = _editor(qtbot, desk)
+        edit = editor.sections[0].edits[0]
+        assert edit.toPlainText().startswith("The internally displaced")
+        wanted = edit.fontMetrics().lineSpacing() * 6
+        qtbot.waitUntil(lambda: edit.height() > wanted, timeout=3_000)
+    finally:
+        desk.access.close()
+        qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+        vault.close()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fieldapp import drafts, glossary, membership, translations
-from fieldapp.errors import NotJoined
+from fieldapp.errors import FieldappError, NotJoined
 from fieldapp.memory import TranslationMemory
 from fieldapp.records import narrative
 
@@ -49,6 +49,21 @@ class DeskAccess:
             return []
         return translations.assignments(self.reader, translator_device=device,
                                         record_id=record_id)
+
+    def about(self, assignment: translations.Assignment) -> str:
+        """What names a record without a title on this device: its summary (or title),
+        when that field is one of those assigned (a translator holds only those)."""
+        if assignment.title or self.access.closed:
+            return ""
+        try:
+            told = narrative(self.reader, assignment.record_id)["fields"]
+        except FieldappError:
+            return ""
+        for field in ("summary", "title"):
+            value = told.get(field)
+            if field in assignment.fields and isinstance(value, str) and value.strip():
+                return value
+        return ""
 
     def translations_of(self, record_id: str) -> dict[tuple[str, str],
                                                       translations.Translation]:

@@ -40,8 +40,10 @@ def target_languages(record: Record, found: dict[tuple[str, str], Translation],
 
 
 def translations_html(record: Record, found: dict[tuple[str, str], Translation],
-                      assigned: list[Assignment]) -> str:
-    """The record's narrative fields beside their translations (empty: nothing to show)."""
+                      assigned: list[Assignment], *, compact: bool = False) -> str:
+    """The record's narrative fields beside their translations (empty: nothing to show).
+    ``compact`` (the record view, where the original is already shown above): a language
+    with nothing translated yet is one line, not the whole text again beside blanks."""
     fields = [f for f in model.NARRATIVE_FIELDS.get(record.kind, ())
               if f != "language" and isinstance(record.body.get(f), str)]
     langs = target_languages(record, found, assigned)
@@ -53,6 +55,14 @@ def translations_html(record: Record, found: dict[tuple[str, str], Translation],
     head = f"<th align='left' width='50%'>{original_title}</th>"
     parts = [f"<h3 style='margin-top:16px'>{heading}</h3>"]
     for lang in langs:
+        title = escape(_("Translation ({language})").format(language=language_name(lang)))
+        if compact and not any((field, lang) in found for field in fields):
+            waiting = [a for a in assigned if a.target_lang == lang]
+            note = (_("Not translated yet (assigned to {translator})").format(
+                translator=waiting[0].translator) if waiting else _("Not translated yet"))
+            parts.append(f"<p><b>{title}</b><br>"
+                         f"<span style='{MISSING_STYLE}'>{escape(note)}</span></p>")
+            continue
         rows = []
         for field in fields:
             original = escape(record.body[field]).replace("\n", "<br>")
@@ -72,7 +82,6 @@ def translations_html(record: Record, found: dict[tuple[str, str], Translation],
                         f"{escape(field_label(field))}</b></td></tr>"
                         f"<tr><td valign='top' style='padding-right:12px'>{original}</td>"
                         f"<td valign='top'>{right}</td></tr>")
-        title = escape(_("Translation ({language})").format(language=language_name(lang)))
         parts.append(f"<table width='100%' cellspacing='0'><tr>{head}"
                      f"<th align='left' width='50%'>{title}</th></tr>{''.join(rows)}</table>")
     return "".join(parts)

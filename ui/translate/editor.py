@@ -41,7 +41,7 @@ from fieldapp.translations import Assignment
 from ..forms.labels import field_label
 from ..keys import keys_text
 from .access import DeskAccess
-from .labels import FIELD_STATES, field_state_name, language_name
+from .labels import FIELD_STATES, field_state_name, language_name, record_label
 
 AUTOSAVE_MS = 700
 FIRST_ROWS = 12        # paragraph rows made before the editor shows (a screenful)
@@ -89,10 +89,24 @@ class ParagraphEdit(QPlainTextEdit):
         self._fit()
 
     def _fit(self, *_args: Any) -> None:
-        lines = max(2, int(self.document().documentLayout().documentSize().height()))
+        # the layout counts the lines of the blocks it has laid out (those painted); a
+        # translation put back (sent, or a draft) is counted at the width shown, or it
+        # showed two lines of a paragraph and hid the rest
+        laid = int(self.document().documentLayout().documentSize().height())
+        metrics = self.fontMetrics()
+        width = self.viewport().width() - 2 * int(self.document().documentMargin())
+        wrapped = metrics.boundingRect(0, 0, max(width, 1), 1 << 20,
+                                       Qt.TextFlag.TextWordWrap.value,
+                                       self.toPlainText()).height()
+        lines = max(2, laid, -(-wrapped // metrics.lineSpacing()))
         margins = self.contentsMargins()
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + margins.top()
                             + margins.bottom() + 2 * int(self.document().documentMargin()))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
 
     def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().focusInEvent(event)
@@ -288,7 +302,7 @@ class SuggestionPanel(QFrame):
         rows = []
         for suggestion in self.suggestions:
             score = (_("exact") if suggestion.exact
-                     else _("{score} %").format(score=suggestion.score))
+                     else _("{score}%").format(score=suggestion.score))
             rows.append(f"<tr><td style='padding-right:8px'><b>{escape(score)}</b></td>"
                         f"<td>{marked_words(suggestion)}<br>→ "
                         f"<b>{escape(suggestion.target)}</b></td></tr>")
@@ -403,10 +417,11 @@ class TranslationEditor(QDialog):
     # --- words ------------------------------------------------------------------------
     def retranslate(self) -> None:
         a = self.assignment
-        self.setWindowTitle(_("Translate — {title}").format(title=a.title or a.record_id[:8]))
+        label = record_label(a, self.desk.about(a))
+        self.setWindowTitle(_("Translate — {title}").format(title=label))
         self.heading.setText(_("{title}: {source} → {target}, assigned by {coordinator} "
                                "on {when}").format(
-            title=a.title or _("(untitled)"), source=language_name(a.source_lang),
+            title=label, source=language_name(a.source_lang),
             target=language_name(a.target_lang), coordinator=a.assigned_by,
             when=format_timestamp(a.created_at)))
         self.source_heading.setText(_("Original ({language}), read only").format(

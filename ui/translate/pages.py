@@ -5,6 +5,7 @@ the glossary)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -25,11 +26,11 @@ from fieldapp.i18n import _, format_timestamp
 from fieldapp.messages import user_message
 from fieldapp.translations import Assignment
 
-from ..forms.labels import KIND_LABELS, field_label
+from ..forms.labels import field_label
 from ..models.vault_access import VaultAccess
 from .access import DeskAccess
 from .compare import CompareDialog, translations_html
-from .labels import language_name, state_name
+from .labels import language_name, record_label, state_name
 
 
 class AssignmentTable(QTableWidget):
@@ -44,12 +45,17 @@ class AssignmentTable(QTableWidget):
                  ) -> None:
         super().__init__(0, len(self.COLUMNS), parent)
         self.assignments: list[Assignment] = []
+        self.label: Callable[[Assignment], str] = record_label  # the page's, with summaries
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTabKeyNavigation(False)
+        self.setWordWrap(False)  # one line a row: a long summary ends in "…", whole on hover
         self.verticalHeader().hide()
-        self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.horizontalHeader()
+        # the record takes the room left; the others fit their words (resizing them once
+        # to their contents undid the stretch: the table stopped short of its right edge)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.setColumnHidden(3, not show_translator)
         self.setProperty("user_data", True)
         self.doubleClicked.connect(lambda _i: self._open())
@@ -74,8 +80,7 @@ class AssignmentTable(QTableWidget):
         self.assignments = assignments
         self.setRowCount(len(assignments))
         for row, a in enumerate(assignments):
-            title = a.title or _("{kind} {id}").format(
-                kind=_(KIND_LABELS.get(a.kind, a.kind)), id=a.record_id[:8])
+            title = self.label(a)
             fields = ", ".join(
                 ("✓ " if f in a.done_fields else "") + field_label(f) for f in a.fields)
             cells = (title,
@@ -87,12 +92,14 @@ class AssignmentTable(QTableWidget):
                      state_name(a.state) if not a.waiting
                      else _("{state} (waiting to be sent)").format(state=state_name(a.state)))
             for column, text in enumerate(cells):
-                self.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setToolTip(text)
+                self.setItem(row, column, item)
             if a.id == keep:
                 self.selectRow(row)
         if self.currentRow() < 0 and assignments:
             self.selectRow(0)
-        self.resizeColumnsToContents()
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels([_("Record"), _("Languages"), _("Fields"),
@@ -118,6 +125,7 @@ class MyAssignmentsPage(QWidget):
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
         self.table = AssignmentTable(self, show_translator=False)
+        self.table.label = lambda a: record_label(a, self.desk.about(a))
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.empty = QLabel(self)
@@ -205,6 +213,7 @@ class AssignmentsPage(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.table = AssignmentTable(self)
+        self.table.label = lambda a: record_label(a, self.desk.about(a))
         layout.addWidget(self.table, 1)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -261,7 +270,7 @@ class AssignmentsPage(QWidget):
             return translations_html(record, self.desk.translations_of(record.id),
                                      self.desk.assignments(record_id=record.id))
         try:
-            self.dialog = CompareDialog(render, assignment.title or assignment.record_id[:8],
+            self.dialog = CompareDialog(render, self.table.label(assignment),
                                         self.window())
         except FieldappError as exc:
             self.message.setText(user_message(exc))

@@ -189,8 +189,10 @@ class RecordListPage(QWidget):
             for column in (1, 2, 3):
                 self.table.setColumnHidden(column, True)
         self.view = RecordView(access, self.splitter)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # Incidents list six columns; testimonies and people three, and their record
+        # (with its translations beside the original) needs the room more.
+        self.splitter.setStretchFactor(0, 3 if has_events else 2)
+        self.splitter.setStretchFactor(1, 2 if has_events else 3)
         layout.addWidget(self.splitter, 1)
 
         self._search_timer = QTimer(self)

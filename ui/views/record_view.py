@@ -168,7 +168,8 @@ class RecordView(QWidget):
 
         conn = self.access.reader_vault.conn
         return translations_html(record, translations.translations_of(conn, record.id),
-                                 translations.assignments(conn, record_id=record.id))
+                                 translations.assignments(conn, record_id=record.id),
+                                 compact=True)
 
     def details_html(self, record: Record) -> str:
         def table(rows: list[tuple[str, str]]) -> str:
