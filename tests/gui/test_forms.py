@@ -324,4 +324,7 @@ def test_person_from_the_people_page(qtbot, vault, window):
     qtbot.waitUntil(lambda: window.people.model.total == 1, timeout=5000)
     assert window.people.select(person.id)
     assert window.people.view.edit_button.isVisible()
-    assert "Identity — coordinators only" in window.people.view.fields.toHtml()
+    # the monitor who wrote it reads it: told where it goes, not that it may not read it
+    shown = window.people.view.fields.toHtml()
+    assert "Identity — sent to coordinators only" in shown
+    assert "no other monitor and no translator receives it" in shown

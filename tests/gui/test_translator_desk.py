@@ -184,6 +184,7 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         view.show_record(testimony)
         details = view.fields.toPlainText()
         assert "Translation (English)" in details and "Attack on the Boni market" in details
+        assert "Identity — coordinators only" in details and NAME in details
         assert [s.id for s in window.access.reader.search("displaced")] == [testimony]
     finally:
         _close(qtbot, ops, window, vault)
@@ -200,6 +201,7 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         assert "Translation (English)" in details and "Attack on the Boni market" in details
         assert "The internally displaced fled to Sévaré." in details
         assert "Translator-1" in details
+        assert "Identity — sent to coordinators only" in details and NAME in details
         assert [s.id for s in window.access.reader.search("displaced")] == [testimony]
     finally:
         _close(qtbot, ops, window, vault)

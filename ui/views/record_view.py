@@ -189,8 +189,13 @@ class RecordView(QWidget):
                     f"{table(review)}</div><br>" + html)
         html += self.translations_html(record)
         if record.identity:
-            title = escape(_("Identity — coordinators only"))
-            note = escape(_("Only coordinators can read this section."))
+            if self.access.role == "coordinator":
+                title = escape(_("Identity — coordinators only"))
+                note = escape(_("Only coordinators can read this section."))
+            else:  # the monitor who wrote it reads it here: say where it goes
+                title = escape(_("Identity — sent to coordinators only"))
+                note = escape(_("Kept on this device and sent only to the coordinators: "
+                                "no other monitor and no translator receives it."))
             rows = [(field_label(k), str(v)) for k, v in record.identity.items()]
             html += (f"<h3 style='color:#8a4b00; margin-top:16px'>{title}</h3>"
                      f"<p style='color:#8a4b00'>{note}</p>"
