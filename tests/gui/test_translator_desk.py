@@ -96,6 +96,12 @@ def test_assign_translate_with_memory_send_and_see_beside_the_original(
         qtbot.waitUntil(lambda: len(glossary.terms) == 5, timeout=10_000)
         glossary.close()
         dialog = page.assign()
+        labels = [dialog.records.item(r).text() for r in range(dialog.records.count())]
+        # named by witness code and summary; the earlier one says it is assigned already
+        assert labels == [f"T-02 — {SUMMARY}", "T-01 (already assigned: English)"], labels
+        dialog.filter.setText("boni")
+        assert [dialog.records.item(r).isHidden() for r in range(2)] == [False, True]
+        dialog.filter.clear()
         dialog.choose([testimony])
         dialog.fields["description"].setChecked(False)
         dialog.fields["title"].setChecked(False)

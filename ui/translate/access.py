@@ -65,6 +65,25 @@ class DeskAccess:
                 return value
         return ""
 
+    def choices_about(self, record_ids: Sequence[str]) -> dict[str, tuple[str, list[str]]]:
+        """For the assign dialog, per record: its summary (testimonies: the witness code
+        alone says little) and the languages it is already assigned into."""
+        if self.access.closed or not record_ids:
+            return {}
+        marks = ", ".join("?" * len(record_ids))
+        found: dict[str, tuple[str, list[str]]] = {
+            rid: (summary if isinstance(summary, str) else "", [])
+            for rid, summary in self.reader.execute(
+                "SELECT r.id, json_extract(v.body, '$.summary') FROM record r "  # noqa: S608
+                f"JOIN version v ON v.hash = r.head WHERE r.id IN ({marks})",
+                list(record_ids))}
+        for rid, lang in self.reader.execute(
+                "SELECT DISTINCT record_id, target_lang FROM assignment "  # noqa: S608
+                f"WHERE record_id IN ({marks}) ORDER BY target_lang", list(record_ids)):
+            if rid in found:
+                found[rid][1].append(lang)
+        return found
+
     def translations_of(self, record_id: str) -> dict[tuple[str, str],
                                                       translations.Translation]:
         return translations.translations_of(self.reader, record_id)

@@ -35,6 +35,19 @@ TRANSLATABLE = ("text", "summary", "title", "description")
 MAX_LISTED = 500
 
 
+def choice_label(title: str, summary: str, assigned: list[str]) -> str:
+    """A record in the assign list: its title (a testimony's witness code) and summary,
+    and the languages it is already assigned into."""
+    label = title
+    if summary and summary != title:
+        short = summary if len(summary) <= 70 else summary[:69].rstrip() + "…"
+        label = _("{title} — {summary}").format(title=title, summary=short)
+    if assigned:
+        label = _("{label} (already assigned: {languages})").format(
+            label=label, languages=", ".join(language_name(lang) for lang in assigned))
+    return label
+
+
 class AssignDialog(QDialog):
     """Choose records, a translator, a language and fields; "Assign" queues it all."""
 
@@ -59,10 +72,14 @@ class AssignDialog(QDialog):
         self.records_label.setBuddy(self.records)
         reader = desk.access.reader
         for kind in ("testimony", "incident"):
-            for summary in reader.list(kind, limit=MAX_LISTED):
-                item = QListWidgetItem(summary.title or summary.id[:8], self.records)
+            listed = reader.list(kind, limit=MAX_LISTED)
+            about = desk.choices_about([r.id for r in listed])
+            for summary in listed:
+                item = QListWidgetItem(self.records)
                 item.setData(Qt.ItemDataRole.UserRole, summary.id)
                 item.setData(Qt.ItemDataRole.UserRole + 1, kind)
+                item.setData(Qt.ItemDataRole.UserRole + 2, (summary.title or summary.id[:8],)
+                             + about.get(summary.id, ("", [])))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
         layout.addWidget(self.records, 1)
@@ -112,6 +129,7 @@ class AssignDialog(QDialog):
         for row in range(self.records.count()):
             item = self.records.item(row)
             kind = item.data(Qt.ItemDataRole.UserRole + 1)
+            item.setText(choice_label(*item.data(Qt.ItemDataRole.UserRole + 2)))
             item.setToolTip(_(KIND_LABELS.get(kind, kind)))
         self.translator_label.setText(_("T&ranslator:"))
         self.language_label.setText(_("&Into:"))
