@@ -1,0 +1,176 @@
+"""Attacks on translations coming home (a monitor now takes a translator's signature),
+through a real server and the real client: what a hostile translator, another monitor or a
+revoked translator sends a monitor, and what the two copies of an assignment let through.
+What tests/sync/test_translations_home.py already shows (a review, a glossary term, an
+unassigned field or language, another monitor's translation) is not repeated here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldapp import audit, model, translations
+from fieldapp.membership import membership
+from fieldapp.records import transaction, version_hash
+from fieldapp.text import uuid7
+from sync import devices
+from sync.bundle import export_bundle, import_bundle
+from sync.client import SyncClient
+from sync.errors import DeviceRevoked
+from tests.sync.helpers import fast_settings, make_project
+from tests.sync.trust import push_crafted, quarantine_reasons
+
+TESTIMONY = {"witness_code": "T-44", "language": "fr",
+             "summary": "Des familles déplacées vers Mopti",
+             "text": "Les familles sont parties à pied vers Mopti. Le marché a fermé.",
+             "identity": {"name": "Nom Inventé"}}
+
+
+def _sync(*vaults) -> None:
+    for vault in vaults:
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete, report
+
+
+def _id(vault) -> str:
+    return membership(vault.conn).device_id
+
+
+@pytest.fixture
+def project(server, tmp_path: Path):
+    coord, (mon, other, trad) = make_project(server, tmp_path, monitors=2, translator=True)
+    yield coord, mon, other, trad
+    for vault in (coord, mon, other, trad):
+        vault.close()
+
+
+def _assigned(project, fields=("summary",)) -> str:
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, other, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", list(fields))
+    _sync(coord, trad, mon)
+    return tes
+
+
+def _translation(record_id: str, who, field: str = "summary", text: str = "Forged") -> dict:
+    return {"type": "translation", "id": uuid7(), "record_id": record_id, "field": field,
+            "source_lang": "fr", "target_lang": "en", "text": text,
+            "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
+
+
+def test_a_translator_sends_a_monitor_nothing_but_a_translation(project) -> None:
+    """A version, an attachment or an assignment from the translator, and a translation
+    of the identity or over the size limit, are put aside; the sync goes on."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    head = mon.records.get(tes)
+    at = audit.now()
+    body = {**head.body, "summary": "Rien ne s'est passé"}
+    forged = [
+        {"type": "version", "record_id": tes, "kind": "testimony", "parent": head.head,
+         "author": trad.pseudonym, "created_at": at, "body": body, "merges": [],
+         "hash": version_hash(tes, "testimony", head.head, trad.pseudonym, at, body)},
+        {"type": "attachment", "id": uuid7(), "record_id": tes, "created_by": trad.pseudonym,
+         "created_at": at, "kind": "photo", "mime": "image/jpeg", "name": "x.jpg"},
+        {"type": "assignment", "id": uuid7(), "record_id": tes, "translator": trad.pseudonym,
+         "translator_device": _id(trad), "target_lang": "en", "kind": "testimony",
+         "fields": {"summary": "x", "text": "y"}, "assigned_by": trad.pseudonym,
+         "created_at": at, "author_device": _id(mon), "memory": [["a", "b"]]},
+        _translation(tes, trad, field="identity"),
+        _translation(tes, trad, text="x" * (model.MAX_TEXT + 1)),
+    ]
+    push_crafted(trad, forged, to=[_id(coord), _id(mon)])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 5, quarantine_reasons(mon)
+    reasons = " | ".join(quarantine_reasons(mon))
+    for reason in ("a record version from a translator", "an attachment from a translator",
+                   "an assignment from a translator", "not assigned to this translator",
+                   "bad text"):
+        assert reason in reasons, reasons
+    assert mon.records.get(tes).body["summary"] == TESTIMONY["summary"]
+    assert [a.translator for a in translations.assignments(mon.conn)] == [trad.pseudonym]
+    assert translations.translations_of(mon.conn, tes) == {}
+
+
+def test_a_translation_of_one_monitors_record_is_refused_by_another(project) -> None:
+    """Sealed (or replayed) to the other monitor, a translation of a record it did not
+    write finds no assignment there."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    _sync(trad)
+    push_crafted(trad, [_translation(tes, trad, text="Moved")], to=[_id(coord), _id(other)])
+    report = SyncClient(other, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(other)
+    assert "not assigned to this translator" in quarantine_reasons(other)[0]
+    assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
+    assert not other.conn.execute("SELECT 1 FROM record WHERE id = ?", (tes,)).fetchone()
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+
+
+def test_a_translator_can_not_reach_a_monitor_behind_the_coordinators_back(project) -> None:
+    """A translation sealed for the monitor alone would put a translator's text on the
+    monitor's device that no coordinator ever sees (a hidden channel to a monitor)."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    hidden = _translation(tes, trad, text="La coordination vous attend au puits ce soir")
+    push_crafted(trad, [hidden], to=[_id(mon)])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(mon)
+    assert "not sealed for the coordinators" in quarantine_reasons(mon)[0]
+    assert translations.translations_of(mon.conn, tes) == {}
+    # sealed for a coordinator too, the same text gets in (and the coordinator has it)
+    push_crafted(trad, [{**hidden, "id": uuid7()}], to=[_id(coord), _id(mon)])
+    _sync(mon, coord)
+    for vault in (mon, coord):
+        found = translations.translations_of(vault.conn, tes)[("summary", "en")]
+        assert found.text == hidden["text"]
+
+
+def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> None:
+    """What the server had before the revocation still arrives; after it, nothing: not
+    through the server, not on a USB bundle the monitor now reads (it knows the key)."""
+    coord, mon, other, trad = project
+    tes = _assigned(project, fields=("summary", "text"))
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Before")
+    _sync(trad, coord)
+    devices.revoke(coord, _id(trad), settings=fast_settings())
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Before"
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "text", "en", "After")
+    with pytest.raises(DeviceRevoked):
+        SyncClient(trad, settings=fast_settings()).sync()
+    with transaction(trad.conn):  # the thief's tampering
+        trad.conn.execute("UPDATE membership SET revoked = 0")
+    bundle = tmp_path / "trad.fabundle"
+    assert export_bundle(trad, bundle) >= 1
+    result = import_bundle(mon, bundle)
+    assert result["applied"] == 0 and result["refused"] >= 1, result
+    assert "sender revoked" in " | ".join(quarantine_reasons(mon))
+    assert ("text", "en") not in translations.translations_of(mon.conn, tes)
+    _sync(mon)
+
+
+def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_coordinators(
+        project) -> None:
+    """Two translations under one id, the harmless one for the coordinators alone and
+    the other for them and the monitor: the coordinator kept the first and silently
+    dropped the second, so it never saw what the monitor was shown."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    harmless = _translation(tes, trad, text="Families displaced to Mopti")
+    hidden = {**harmless, "text": "La coordination vous attend au puits ce soir"}
+    push_crafted(trad, [harmless], to=[_id(coord)])
+    push_crafted(trad, [hidden], to=[_id(coord), _id(mon)])
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(coord)
+    assert "another translation has its id" in quarantine_reasons(coord)[0]
+    _sync(mon)  # the monitor is shown it; the coordinators know, and can answer
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == hidden["text"]
+    # the same item again (the translator's own, or a relay) is no conflict
+    push_crafted(trad, [harmless], to=[_id(coord), _id(other)])
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
