@@ -19,7 +19,7 @@ from sync.bundle import export_bundle, import_bundle
 from sync.client import SyncClient
 from sync.errors import DeviceRevoked
 from tests.sync.helpers import fast_settings, make_project
-from tests.sync.trust import push_crafted, quarantine_reasons
+from tests.sync.trust import push_crafted, quarantine_reasons, server_engine
 
 TESTIMONY = {"witness_code": "T-44", "language": "fr",
              "summary": "Des familles déplacées vers Mopti",
@@ -174,3 +174,60 @@ def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_
     push_crafted(trad, [harmless], to=[_id(coord), _id(other)])
     report = SyncClient(coord, settings=fast_settings()).sync()
     assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
+
+
+def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
+        project, server) -> None:
+    """The seized server routes the translator's copy (with the project memory's pairs)
+    to the monitor too, and the monitor's copy to the translator: neither can open what
+    was not sealed for it, and each still gets its own copy."""
+    from sqlalchemy import select
+
+    from sync.server.storage import epoch_recipient
+
+    coord, mon, other, trad = project
+    earlier = other.records.add("testimony", {**TESTIMONY, "witness_code": "T-45"})
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(other, mon, coord)
+    translations.add_translation(coord.conn, coord.pseudonym, earlier, "summary", "en",
+                                 "Families displaced to Mopti")
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    _sync(coord)
+    engine = server_engine(server)
+    try:
+        with engine.begin() as conn:
+            listed = conn.execute(select(epoch_recipient)).all()
+            swapped = {(e, b) for e, d in listed for a, b in ((_id(trad), _id(mon)),
+                                                              (_id(mon), _id(trad)))
+                       if d == a} - set(listed)
+            conn.execute(epoch_recipient.insert(),
+                         [{"epoch_id": e, "device_id": d} for e, d in swapped])
+    finally:
+        engine.dispose()
+    for vault in (mon, trad):
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete and report.quarantined >= 1, quarantine_reasons(vault)
+        assert all(r.startswith("UnknownEpoch") for r in quarantine_reasons(vault))
+    assert mon.conn.execute("SELECT memory FROM assignment").fetchall() == [("[]",)]
+    assert "Families displaced" in trad.conn.execute("SELECT memory FROM assignment"
+                                                     ).fetchone()[0]
+    assert not mon.conn.execute("SELECT 1 FROM translation").fetchone()
+
+
+def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
+        project, tmp_path: Path) -> None:
+    """The translator's USB bundle reaches the monitor before the monitor's copy of the
+    assignment: put aside then, the translation still arrives by the server."""
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    _sync(coord, trad)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    bundle = tmp_path / "trad.fabundle"
+    assert export_bundle(trad, bundle) >= 1
+    result = import_bundle(mon, bundle)
+    assert result["applied"] == 0 and result["refused"] == 1, quarantine_reasons(mon)
+    assert "not assigned to this translator" in quarantine_reasons(mon)[0]
+    _sync(trad, mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
