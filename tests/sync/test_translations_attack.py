@@ -111,6 +111,34 @@ def test_a_translation_of_one_monitors_record_is_refused_by_another(project) -> 
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
 
 
+def test_a_coordinator_listed_with_a_key_it_can_not_open_sees_the_translator_in_quarantine(
+        project) -> None:
+    """The limit of the rule above: a monitor cannot check a wrap made for someone else,
+    so a translator may list a coordinator with a key only it holds. The monitor then
+    takes the translation; the coordinator cannot read it, but puts the key packet aside
+    under the translator's device id: the channel is no longer silent."""
+    from unittest import mock
+
+    from fieldapp.crypto.keys import DeviceIdentity
+    from sync import keyring
+
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    decoy = DeviceIdentity.generate("X25519").public.kem_public
+    real = keyring.Keyring.kem_public
+    with mock.patch.object(keyring.Keyring, "kem_public", lambda self, d: (
+            decoy if d == _id(coord) else real(self, d))):
+        push_crafted(trad, [_translation(tes, trad, text="Rendez-vous au puits")],
+                     to=[_id(coord), _id(mon)])
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == \
+        "Rendez-vous au puits"
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.quarantined == 2, quarantine_reasons(coord)
+    packet = coord.conn.execute("SELECT sender, reason FROM quarantine ORDER BY id").fetchone()
+    assert packet[0] == _id(trad) and "key wrap" in packet[1], packet
+
+
 def test_a_translator_can_not_reach_a_monitor_behind_the_coordinators_back(project) -> None:
     """A translation sealed for the monitor alone would put a translator's text on the
     monitor's device that no coordinator ever sees (a hidden channel to a monitor)."""
