@@ -259,3 +259,56 @@ def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
     assert "not assigned to this translator" in quarantine_reasons(mon)[0]
     _sync(trad, mon)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+
+
+def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
+                                                                        server) -> None:
+    """A monitor now checks translators' signatures, but only of translators the signed
+    roster lists: one written into the server's tables (its device, its key packet and
+    envelope, listed for the monitor) stays pending, and its translation is put aside."""
+    import hashlib
+    import time
+
+    from fieldapp import outbox
+    from fieldapp.crypto import envelope
+    from fieldapp.crypto.keys import DeviceIdentity
+    from fieldapp.jsonutil import canonical
+    from fieldapp.membership import identity_by_key_id
+    from sync.server import auth
+    from sync.server.storage import device, epoch_recipient, item
+
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    fake = DeviceIdentity.generate("X25519")
+    fake_id = fake.public.key_id
+    kems = {_id(v): identity_by_key_id(v.conn, membership(v.conn).key_id).public.kem_public
+            for v in (coord, mon)}
+    epoch = envelope.new_epoch(fake_id, fake, kems, "X25519")
+    forged = _translation(tes, trad, text="Rendez-vous au puits")  # in the real one's name
+    sealed = envelope.seal(epoch, fake, record_id=tes, version_hash=outbox.item_hash(forged),
+                           section="translation", kind="translation",
+                           payload=canonical(forged))
+    at = int(time.time() * 1000)
+    engine = server_engine(server)
+    try:
+        with engine.begin() as conn:
+            conn.execute(device.insert().values(
+                device_id=fake_id, role="translator", pseudonym=trad.pseudonym,
+                suite="X25519", sign_public=fake.public.sign_public,
+                kem_public=fake.public.kem_public, token_hash=auth.token_hash("x"),
+                joined_at=at // 1000, revoked_at=None))
+            for key, data in (("keypacket/" + epoch.epoch_id, epoch.packet),
+                              ("envelope/" + envelope.parse_envelope(sealed).item_id, sealed)):
+                conn.execute(item.insert().values(
+                    type=key.split("/")[0], key=key, epoch_id=epoch.epoch_id,
+                    sender=fake_id, sha256=hashlib.sha256(data).hexdigest(),
+                    received_at=at, pushed_by=fake_id, data=data))
+            conn.execute(epoch_recipient.insert(),
+                         [{"epoch_id": epoch.epoch_id, "device_id": d} for d in kems])
+    finally:
+        engine.dispose()
+    for vault in (mon, coord):
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete and report.quarantined == 2, quarantine_reasons(vault)
+        assert f"SenderNotApproved(sender={fake_id})" in quarantine_reasons(vault)
+        assert translations.translations_of(vault.conn, tes) == {}
