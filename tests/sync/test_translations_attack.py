@@ -6,6 +6,7 @@ unassigned field or language, another monitor's translation) is not repeated her
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,28 @@ def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
         assert report.complete and report.quarantined == 2, quarantine_reasons(vault)
         assert f"SenderNotApproved(sender={fake_id})" in quarantine_reasons(vault)
         assert translations.translations_of(vault.conn, tes) == {}
+
+
+def test_the_memory_gives_no_name_or_place_of_another_record(project) -> None:
+    """A near sentence of another monitor's testimony differs from the assigned one in
+    just what matters: who, where. Sent with the assignment, it told the translator the
+    name in a record it was never given; only earlier sentences made of the assigned
+    sentence's own words go."""
+    coord, mon, other, trad = project
+    earlier = other.records.add("testimony", {
+        "witness_code": "T-46", "language": "fr", "summary": "Arrestation",
+        "text": "Moussa Diarra a été arrêté à Gao le 3 mars par des hommes armés.\n"
+                "Le marché a fermé."})
+    _sync(other, coord)
+    translations.add_translation(
+        coord.conn, coord.pseudonym, earlier, "text", "en",
+        "Moussa Diarra was arrested in Gao on 3 March by armed men.\nThe market closed.")
+    tes = mon.records.add("testimony", {
+        **TESTIMONY, "text": "Amadou Diarra a été arrêté à Gao le 3 mars par des hommes "
+                            "armés. Le marché a fermé."})
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["text"])
+    _sync(coord, trad)
+    shared = trad.conn.execute("SELECT memory FROM assignment").fetchone()[0]
+    assert "Moussa" not in shared, shared
+    assert json.loads(shared) == [["Le marché a fermé.", "The market closed."]]
