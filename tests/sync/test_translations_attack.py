@@ -338,3 +338,15 @@ def test_the_memory_gives_no_name_or_place_of_another_record(project) -> None:
     shared = trad.conn.execute("SELECT memory FROM assignment").fetchone()[0]
     assert "Moussa" not in shared, shared
     assert json.loads(shared) == [["Le marché a fermé.", "The market closed."]]
+
+
+@pytest.mark.parametrize("memory", [
+    None, {}, "a", [["a"]], [["a", "b", "c"]], [["", "b"]], [["a", "b" * 4001]],
+    [[["a"], "b"]], [["a", {"b": 1}]], [["a", "b"]] * 401])
+def test_the_memory_an_assignment_carries_is_only_pairs_of_short_strings(memory) -> None:
+    from fieldapp.errors import ItemRejected
+    from fieldapp.incoming import _shared_memory
+
+    with pytest.raises(ItemRejected, match="bad memory"):
+        _shared_memory(memory)
+    assert _shared_memory([["a", "b"]] * 400) == [["a", "b"]] * 400
