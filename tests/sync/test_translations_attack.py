@@ -246,7 +246,8 @@ def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
 def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
         project, tmp_path: Path) -> None:
     """The translator's USB bundle reaches the monitor before the monitor's copy of the
-    assignment: put aside then, the translation still arrives by the server."""
+    assignment: put aside then, the translation still arrives (and the bundle's copy is
+    taken off the quarantine)."""
     coord, mon, other, trad = project
     tes = mon.records.add("testimony", TESTIMONY)
     _sync(mon, coord)
@@ -260,6 +261,7 @@ def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
     assert "not assigned to this translator" in quarantine_reasons(mon)[0]
     _sync(trad, mon)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+    assert quarantine_reasons(mon) == []  # tried again once the copy came: no longer aside
 
 
 def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
@@ -350,3 +352,27 @@ def test_the_memory_an_assignment_carries_is_only_pairs_of_short_strings(memory)
     with pytest.raises(ItemRejected, match="bad memory"):
         _shared_memory(memory)
     assert _shared_memory([["a", "b"]] * 400) == [["a", "b"]] * 400
+
+
+def test_a_translation_before_the_monitors_copy_of_its_assignment_on_the_server(
+        project) -> None:
+    """The coordinator's push of the monitor's copy did not get through (the link cut
+    after the translator's copy went): the translation reaches the server first. Put
+    aside as not assigned, it was lost for good when the copy came; it is tried again."""
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    with transaction(coord.conn):  # the monitor's copy waits for a later sync
+        state = coord.conn.execute("SELECT state FROM outbox WHERE ref LIKE '%/author'"
+                                   ).fetchone()[0]
+        coord.conn.execute("UPDATE outbox SET state = 'sent' WHERE ref LIKE '%/author'")
+    _sync(coord, trad)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    _sync(trad, mon)
+    assert "not assigned to this translator" in " | ".join(quarantine_reasons(mon))
+    with transaction(coord.conn):
+        coord.conn.execute("UPDATE outbox SET state = ? WHERE ref LIKE '%/author'", (state,))
+    _sync(coord, mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+    assert quarantine_reasons(mon) == []
