@@ -306,10 +306,19 @@ def _apply_translation(conn: Connection, item: Mapping[str, Any], actor: str) ->
         (translation_id, item["record_id"], _need(item, "field"), item.get("source_lang"),
          target, _need(item, "text"), _need(item, "translator"), status,
          _need(item, "created_at")))
-    if cur.rowcount:
-        reindex(conn, item["record_id"])
-        audit.append(conn, actor, "translate", item["record_id"],
-                     {"field": item["field"], "to": target, "from": item["translator"]})
+    if not cur.rowcount:
+        # one id, another text: it would say one thing to one device and another to the
+        # next (the first kept, the second dropped unseen); put aside, so it shows
+        held = conn.execute("SELECT record_id, field, source_lang, target_lang, text, "
+                            "translator, status, created_at FROM translation WHERE id = ?",
+                            (translation_id,)).fetchone()
+        if held != (item["record_id"], item["field"], source, target, item["text"],
+                    item["translator"], status, item["created_at"]):
+            raise ItemRejected(reason="another translation has its id")
+        return
+    reindex(conn, item["record_id"])
+    audit.append(conn, actor, "translate", item["record_id"],
+                 {"field": item["field"], "to": target, "from": item["translator"]})
 
 
 def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> None:

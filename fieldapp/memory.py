@@ -11,7 +11,8 @@ A translator's store holds only the records assigned to them, so its own transla
 are a small memory. The coordinator's app therefore looks up the assigned text in the
 project's memory when it assigns (`shared_for`) and sends the pairs it found with the
 assignment: the translator gets the project's earlier translations of sentences like the
-ones to translate, and nothing else of other records (`from_store` adds them).
+ones to translate (made of their words only: no name or place of another record), and
+nothing else of other records (`from_store` adds them).
 """
 
 from __future__ import annotations
@@ -203,12 +204,19 @@ class TranslationMemory:
         return memory
 
 
+def _words(text: str) -> set[str]:
+    return {fold(w) for w in _WORD_RE.findall(text)}
+
+
 def shared_for(memory: TranslationMemory, texts: Iterable[str],
                budget_s: float = SHARED_BUDGET_S) -> list[tuple[str, str]]:
     """The pairs of ``memory`` that match a sentence of ``texts`` (exact or fuzzy, the
     best for each sentence, in the order of the text), at most `MAX_SHARED`: what an
-    assignment carries. A very long text against a large memory stops looking after
-    ``budget_s`` seconds (its first sentences then have their matches, the rest none)."""
+    assignment carries. A near sentence goes only if it has no word the assigned one
+    lacks: where two sentences differ is who, where, when (a name, a place, a date of a
+    record the translator was not given), so that stays on the coordinator's desk. A very
+    long text against a large memory stops looking after ``budget_s`` seconds (its first
+    sentences then have their matches, the rest none)."""
     found: dict[str, tuple[str, str]] = {}
     deadline = time.monotonic() + budget_s
     for text in texts:
@@ -216,7 +224,8 @@ def shared_for(memory: TranslationMemory, texts: Iterable[str],
             if len(found) >= MAX_SHARED or time.monotonic() > deadline:
                 return list(found.values())
             for hit in memory.lookup(sentence, limit=1):
-                if len(hit.source) <= MAX_SHARED_CHARS and len(hit.target) <= MAX_SHARED_CHARS:
+                if len(hit.source) <= MAX_SHARED_CHARS and len(hit.target) <= MAX_SHARED_CHARS \
+                        and _words(hit.source) <= _words(sentence):
                     found.setdefault(hit.source, (hit.source, hit.target))
     return list(found.values())
 

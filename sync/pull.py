@@ -18,8 +18,10 @@ from .errors import ServerRefused, ServerUnreachable, reason_of
 from .session import SyncSession
 
 PAGE = 500
-# Put aside only until something arrives: a key packet, a sender's approval.
-RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%")
+# Put aside only until something arrives: a key packet, a sender's approval, the
+# monitor's copy of the assignment a translation answers (it may come after it).
+RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%",
+           "NotAllowed(reason=not assigned to this translator)")
 
 
 def _item_failed(exc: Exception) -> None:
@@ -102,10 +104,11 @@ class Pull(SyncSession):
     def retry_quarantined(self, limit: int = 500) -> int:
         """Try again the items put aside only because a key or a sender was not known yet
         (a key packet from a device that joined after our last directory refresh, and the
-        envelopes of its epoch). Forged items fail again and stay aside."""
+        envelopes of its epoch), or an assignment (a translation that came before the
+        monitor's copy of it). Forged items fail again and stay aside."""
         rows = self.conn.execute(
-            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "
-            "'bundle') AND (reason LIKE ? OR reason LIKE ? OR reason LIKE ?) "
+            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "  # noqa: S608
+            f"'bundle') AND ({' OR '.join(['reason LIKE ?'] * len(RETRIED))}) "
             "ORDER BY substr(envelope, 1, 1) DESC, seq, id LIMIT ?",
             (*RETRIED, limit)).fetchall()
         if not rows:

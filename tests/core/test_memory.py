@@ -45,10 +45,13 @@ def test_the_memory_of_a_store(vault) -> None:
 def test_what_an_assignment_carries_is_only_the_matches_and_bounded() -> None:
     memory = TranslationMemory(pairs_of(SOURCE, TARGET))
     shared = shared_for(memory, ["Ils ont pillé le marché. Un texte sans rapport aucun.",
-                                 "Les hommes armés sont arrivés le soir."])
+                                 "Ce matin, les hommes armés sont arrivés à l'aube."])
     assert shared == [("Ils ont pillé le marché.", "They looted the market."),
                       ("Les hommes armés sont arrivés à l'aube.",
                        "The armed men arrived at dawn.")]
+    # a near sentence with words of its own (when, who, where) is another record's
+    assert shared_for(memory, ["Les hommes armés sont arrivés le soir."]) == []
+    assert memory.lookup("Les hommes armés sont arrivés le soir.")  # the desk still has it
     assert shared_for(memory, [SOURCE], budget_s=0) == []  # out of time: nothing more
     many = TranslationMemory((f"Phrase numéro {i} du rapport.", f"Sentence {i}.")
                              for i in range(MAX_SHARED + 50))

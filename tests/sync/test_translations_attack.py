@@ -1,0 +1,378 @@
+"""Attacks on translations coming home (a monitor now takes a translator's signature),
+through a real server and the real client: what a hostile translator, another monitor or a
+revoked translator sends a monitor, and what the two copies of an assignment let through.
+What tests/sync/test_translations_home.py already shows (a review, a glossary term, an
+unassigned field or language, another monitor's translation) is not repeated here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fieldapp import audit, model, translations
+from fieldapp.membership import membership
+from fieldapp.records import transaction, version_hash
+from fieldapp.text import uuid7
+from sync import devices
+from sync.bundle import export_bundle, import_bundle
+from sync.client import SyncClient
+from sync.errors import DeviceRevoked
+from tests.sync.helpers import fast_settings, make_project
+from tests.sync.trust import push_crafted, quarantine_reasons, server_engine
+
+TESTIMONY = {"witness_code": "T-44", "language": "fr",
+             "summary": "Des familles déplacées vers Mopti",
+             "text": "Les familles sont parties à pied vers Mopti. Le marché a fermé.",
+             "identity": {"name": "Nom Inventé"}}
+
+
+def _sync(*vaults) -> None:
+    for vault in vaults:
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete, report
+
+
+def _id(vault) -> str:
+    return membership(vault.conn).device_id
+
+
+@pytest.fixture
+def project(server, tmp_path: Path):
+    coord, (mon, other, trad) = make_project(server, tmp_path, monitors=2, translator=True)
+    yield coord, mon, other, trad
+    for vault in (coord, mon, other, trad):
+        vault.close()
+
+
+def _assigned(project, fields=("summary",)) -> str:
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, other, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", list(fields))
+    _sync(coord, trad, mon)
+    return tes
+
+
+def _translation(record_id: str, who, field: str = "summary", text: str = "Forged") -> dict:
+    return {"type": "translation", "id": uuid7(), "record_id": record_id, "field": field,
+            "source_lang": "fr", "target_lang": "en", "text": text,
+            "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
+
+
+def test_a_translator_sends_a_monitor_nothing_but_a_translation(project) -> None:
+    """A version, an attachment or an assignment from the translator, and a translation
+    of the identity or over the size limit, are put aside; the sync goes on."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    head = mon.records.get(tes)
+    at = audit.now()
+    body = {**head.body, "summary": "Rien ne s'est passé"}
+    forged = [
+        {"type": "version", "record_id": tes, "kind": "testimony", "parent": head.head,
+         "author": trad.pseudonym, "created_at": at, "body": body, "merges": [],
+         "hash": version_hash(tes, "testimony", head.head, trad.pseudonym, at, body)},
+        {"type": "attachment", "id": uuid7(), "record_id": tes, "created_by": trad.pseudonym,
+         "created_at": at, "kind": "photo", "mime": "image/jpeg", "name": "x.jpg"},
+        {"type": "assignment", "id": uuid7(), "record_id": tes, "translator": trad.pseudonym,
+         "translator_device": _id(trad), "target_lang": "en", "kind": "testimony",
+         "fields": {"summary": "x", "text": "y"}, "assigned_by": trad.pseudonym,
+         "created_at": at, "author_device": _id(mon), "memory": [["a", "b"]]},
+        _translation(tes, trad, field="identity"),
+        _translation(tes, trad, text="x" * (model.MAX_TEXT + 1)),
+    ]
+    push_crafted(trad, forged, to=[_id(coord), _id(mon)])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 5, quarantine_reasons(mon)
+    reasons = " | ".join(quarantine_reasons(mon))
+    for reason in ("a record version from a translator", "an attachment from a translator",
+                   "an assignment from a translator", "not assigned to this translator",
+                   "bad text"):
+        assert reason in reasons, reasons
+    assert mon.records.get(tes).body["summary"] == TESTIMONY["summary"]
+    assert [a.translator for a in translations.assignments(mon.conn)] == [trad.pseudonym]
+    assert translations.translations_of(mon.conn, tes) == {}
+
+
+def test_a_translation_of_one_monitors_record_is_refused_by_another(project) -> None:
+    """Sealed (or replayed) to the other monitor, a translation of a record it did not
+    write finds no assignment there."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    _sync(trad)
+    push_crafted(trad, [_translation(tes, trad, text="Moved")], to=[_id(coord), _id(other)])
+    report = SyncClient(other, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(other)
+    assert "not assigned to this translator" in quarantine_reasons(other)[0]
+    assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
+    assert not other.conn.execute("SELECT 1 FROM record WHERE id = ?", (tes,)).fetchone()
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+
+
+def test_a_coordinator_listed_with_a_key_it_can_not_open_sees_the_translator_in_quarantine(
+        project) -> None:
+    """The limit of the rule above: a monitor cannot check a wrap made for someone else,
+    so a translator may list a coordinator with a key only it holds. The monitor then
+    takes the translation; the coordinator cannot read it, but puts the key packet aside
+    under the translator's device id: the channel is no longer silent."""
+    from unittest import mock
+
+    from fieldapp.crypto.keys import DeviceIdentity
+    from sync import keyring
+
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    decoy = DeviceIdentity.generate("X25519").public.kem_public
+    real = keyring.Keyring.kem_public
+    with mock.patch.object(keyring.Keyring, "kem_public", lambda self, d: (
+            decoy if d == _id(coord) else real(self, d))):
+        push_crafted(trad, [_translation(tes, trad, text="Rendez-vous au puits")],
+                     to=[_id(coord), _id(mon)])
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == \
+        "Rendez-vous au puits"
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.quarantined == 2, quarantine_reasons(coord)
+    packet = coord.conn.execute("SELECT sender, reason FROM quarantine ORDER BY id").fetchone()
+    assert packet[0] == _id(trad) and "key wrap" in packet[1], packet
+
+
+def test_a_translator_can_not_reach_a_monitor_behind_the_coordinators_back(project) -> None:
+    """A translation sealed for the monitor alone would put a translator's text on the
+    monitor's device that no coordinator ever sees (a hidden channel to a monitor)."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    hidden = _translation(tes, trad, text="La coordination vous attend au puits ce soir")
+    push_crafted(trad, [hidden], to=[_id(mon)])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(mon)
+    assert "not sealed for the coordinators" in quarantine_reasons(mon)[0]
+    assert translations.translations_of(mon.conn, tes) == {}
+    # sealed for a coordinator too, the same text gets in (and the coordinator has it)
+    push_crafted(trad, [{**hidden, "id": uuid7()}], to=[_id(coord), _id(mon)])
+    _sync(mon, coord)
+    for vault in (mon, coord):
+        found = translations.translations_of(vault.conn, tes)[("summary", "en")]
+        assert found.text == hidden["text"]
+
+
+def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> None:
+    """What the server had before the revocation still arrives; after it, nothing: not
+    through the server, not on a USB bundle the monitor now reads (it knows the key)."""
+    coord, mon, other, trad = project
+    tes = _assigned(project, fields=("summary", "text"))
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Before")
+    _sync(trad, coord)
+    devices.revoke(coord, _id(trad), settings=fast_settings())
+    _sync(mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Before"
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "text", "en", "After")
+    with pytest.raises(DeviceRevoked):
+        SyncClient(trad, settings=fast_settings()).sync()
+    with transaction(trad.conn):  # the thief's tampering
+        trad.conn.execute("UPDATE membership SET revoked = 0")
+    bundle = tmp_path / "trad.fabundle"
+    assert export_bundle(trad, bundle) >= 1
+    result = import_bundle(mon, bundle)
+    assert result["applied"] == 0 and result["refused"] >= 1, result
+    assert "sender revoked" in " | ".join(quarantine_reasons(mon))
+    assert ("text", "en") not in translations.translations_of(mon.conn, tes)
+    _sync(mon)
+
+
+def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_coordinators(
+        project) -> None:
+    """Two translations under one id, the harmless one for the coordinators alone and
+    the other for them and the monitor: the coordinator kept the first and silently
+    dropped the second, so it never saw what the monitor was shown."""
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    harmless = _translation(tes, trad, text="Families displaced to Mopti")
+    hidden = {**harmless, "text": "La coordination vous attend au puits ce soir"}
+    push_crafted(trad, [harmless], to=[_id(coord)])
+    push_crafted(trad, [hidden], to=[_id(coord), _id(mon)])
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(coord)
+    assert "another translation has its id" in quarantine_reasons(coord)[0]
+    _sync(mon)  # the monitor is shown it; the coordinators know, and can answer
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == hidden["text"]
+    # the same item again (the translator's own, or a relay) is no conflict
+    push_crafted(trad, [harmless], to=[_id(coord), _id(other)])
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
+
+
+def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
+        project, server) -> None:
+    """The seized server routes the translator's copy (with the project memory's pairs)
+    to the monitor too, and the monitor's copy to the translator: neither can open what
+    was not sealed for it, and each still gets its own copy."""
+    from sqlalchemy import select
+
+    from sync.server.storage import epoch_recipient
+
+    coord, mon, other, trad = project
+    earlier = other.records.add("testimony", {**TESTIMONY, "witness_code": "T-45"})
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(other, mon, coord)
+    translations.add_translation(coord.conn, coord.pseudonym, earlier, "summary", "en",
+                                 "Families displaced to Mopti")
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    _sync(coord)
+    engine = server_engine(server)
+    try:
+        with engine.begin() as conn:
+            listed = conn.execute(select(epoch_recipient)).all()
+            swapped = {(e, b) for e, d in listed for a, b in ((_id(trad), _id(mon)),
+                                                              (_id(mon), _id(trad)))
+                       if d == a} - set(listed)
+            conn.execute(epoch_recipient.insert(),
+                         [{"epoch_id": e, "device_id": d} for e, d in swapped])
+    finally:
+        engine.dispose()
+    for vault in (mon, trad):
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete and report.quarantined >= 1, quarantine_reasons(vault)
+        assert all(r.startswith("UnknownEpoch") for r in quarantine_reasons(vault))
+    assert mon.conn.execute("SELECT memory FROM assignment").fetchall() == [("[]",)]
+    assert "Families displaced" in trad.conn.execute("SELECT memory FROM assignment"
+                                                     ).fetchone()[0]
+    assert not mon.conn.execute("SELECT 1 FROM translation").fetchone()
+
+
+def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
+        project, tmp_path: Path) -> None:
+    """The translator's USB bundle reaches the monitor before the monitor's copy of the
+    assignment: put aside then, the translation still arrives (and the bundle's copy is
+    taken off the quarantine)."""
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    _sync(coord, trad)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    bundle = tmp_path / "trad.fabundle"
+    assert export_bundle(trad, bundle) >= 1
+    result = import_bundle(mon, bundle)
+    assert result["applied"] == 0 and result["refused"] == 1, quarantine_reasons(mon)
+    assert "not assigned to this translator" in quarantine_reasons(mon)[0]
+    _sync(trad, mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+    assert quarantine_reasons(mon) == []  # tried again once the copy came: no longer aside
+
+
+def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
+                                                                        server) -> None:
+    """A monitor now checks translators' signatures, but only of translators the signed
+    roster lists: one written into the server's tables (its device, its key packet and
+    envelope, listed for the monitor) stays pending, and its translation is put aside."""
+    import hashlib
+    import time
+
+    from fieldapp import outbox
+    from fieldapp.crypto import envelope
+    from fieldapp.crypto.keys import DeviceIdentity
+    from fieldapp.jsonutil import canonical
+    from fieldapp.membership import identity_by_key_id
+    from sync.server import auth
+    from sync.server.storage import device, epoch_recipient, item
+
+    coord, mon, other, trad = project
+    tes = _assigned(project)
+    fake = DeviceIdentity.generate("X25519")
+    fake_id = fake.public.key_id
+    kems = {_id(v): identity_by_key_id(v.conn, membership(v.conn).key_id).public.kem_public
+            for v in (coord, mon)}
+    epoch = envelope.new_epoch(fake_id, fake, kems, "X25519")
+    forged = _translation(tes, trad, text="Rendez-vous au puits")  # in the real one's name
+    sealed = envelope.seal(epoch, fake, record_id=tes, version_hash=outbox.item_hash(forged),
+                           section="translation", kind="translation",
+                           payload=canonical(forged))
+    at = int(time.time() * 1000)
+    engine = server_engine(server)
+    try:
+        with engine.begin() as conn:
+            conn.execute(device.insert().values(
+                device_id=fake_id, role="translator", pseudonym=trad.pseudonym,
+                suite="X25519", sign_public=fake.public.sign_public,
+                kem_public=fake.public.kem_public, token_hash=auth.token_hash("x"),
+                joined_at=at // 1000, revoked_at=None))
+            for key, data in (("keypacket/" + epoch.epoch_id, epoch.packet),
+                              ("envelope/" + envelope.parse_envelope(sealed).item_id, sealed)):
+                conn.execute(item.insert().values(
+                    type=key.split("/")[0], key=key, epoch_id=epoch.epoch_id,
+                    sender=fake_id, sha256=hashlib.sha256(data).hexdigest(),
+                    received_at=at, pushed_by=fake_id, data=data))
+            conn.execute(epoch_recipient.insert(),
+                         [{"epoch_id": epoch.epoch_id, "device_id": d} for d in kems])
+    finally:
+        engine.dispose()
+    for vault in (mon, coord):
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete and report.quarantined == 2, quarantine_reasons(vault)
+        assert f"SenderNotApproved(sender={fake_id})" in quarantine_reasons(vault)
+        assert translations.translations_of(vault.conn, tes) == {}
+
+
+def test_the_memory_gives_no_name_or_place_of_another_record(project) -> None:
+    """A near sentence of another monitor's testimony differs from the assigned one in
+    just what matters: who, where. Sent with the assignment, it told the translator the
+    name in a record it was never given; only earlier sentences made of the assigned
+    sentence's own words go."""
+    coord, mon, other, trad = project
+    earlier = other.records.add("testimony", {
+        "witness_code": "T-46", "language": "fr", "summary": "Arrestation",
+        "text": "Moussa Diarra a été arrêté à Gao le 3 mars par des hommes armés.\n"
+                "Le marché a fermé."})
+    _sync(other, coord)
+    translations.add_translation(
+        coord.conn, coord.pseudonym, earlier, "text", "en",
+        "Moussa Diarra was arrested in Gao on 3 March by armed men.\nThe market closed.")
+    tes = mon.records.add("testimony", {
+        **TESTIMONY, "text": "Amadou Diarra a été arrêté à Gao le 3 mars par des hommes "
+                            "armés. Le marché a fermé."})
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["text"])
+    _sync(coord, trad)
+    shared = trad.conn.execute("SELECT memory FROM assignment").fetchone()[0]
+    assert "Moussa" not in shared, shared
+    assert json.loads(shared) == [["Le marché a fermé.", "The market closed."]]
+
+
+@pytest.mark.parametrize("memory", [
+    None, {}, "a", [["a"]], [["a", "b", "c"]], [["", "b"]], [["a", "b" * 4001]],
+    [[["a"], "b"]], [["a", {"b": 1}]], [["a", "b"]] * 401])
+def test_the_memory_an_assignment_carries_is_only_pairs_of_short_strings(memory) -> None:
+    from fieldapp.errors import ItemRejected
+    from fieldapp.incoming import _shared_memory
+
+    with pytest.raises(ItemRejected, match="bad memory"):
+        _shared_memory(memory)
+    assert _shared_memory([["a", "b"]] * 400) == [["a", "b"]] * 400
+
+
+def test_a_translation_before_the_monitors_copy_of_its_assignment_on_the_server(
+        project) -> None:
+    """The coordinator's push of the monitor's copy did not get through (the link cut
+    after the translator's copy went): the translation reaches the server first. Put
+    aside as not assigned, it was lost for good when the copy came; it is tried again."""
+    coord, mon, other, trad = project
+    tes = mon.records.add("testimony", TESTIMONY)
+    _sync(mon, coord)
+    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
+    with transaction(coord.conn):  # the monitor's copy waits for a later sync
+        state = coord.conn.execute("SELECT state FROM outbox WHERE ref LIKE '%/author'"
+                                   ).fetchone()[0]
+        coord.conn.execute("UPDATE outbox SET state = 'sent' WHERE ref LIKE '%/author'")
+    _sync(coord, trad)
+    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
+    _sync(trad, mon)
+    assert "not assigned to this translator" in " | ".join(quarantine_reasons(mon))
+    with transaction(coord.conn):
+        coord.conn.execute("UPDATE outbox SET state = ? WHERE ref LIKE '%/author'", (state,))
+    _sync(coord, mon)
+    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+    assert quarantine_reasons(mon) == []
