@@ -20,8 +20,10 @@ from .session import SyncSession
 PAGE = 500
 # Put aside only until something arrives: a key packet, a sender's approval, the
 # monitor's copy of the assignment a translation answers (it may come after it).
-RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%",
-           "NotAllowed(reason=not assigned to this translator)")
+RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%")
+# Tried apart, the newest first and a bounded number: a translator could put any number
+# of these aside, and they must not crowd out the keys and senders above.
+RETRIED_UNTIL_ASSIGNED = "NotAllowed(reason=not assigned to this translator)"
 
 
 def _item_failed(exc: Exception) -> None:
@@ -107,10 +109,14 @@ class Pull(SyncSession):
         envelopes of its epoch), or an assignment (a translation that came before the
         monitor's copy of it). Forged items fail again and stay aside."""
         rows = self.conn.execute(
-            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "  # noqa: S608
-            f"'bundle') AND ({' OR '.join(['reason LIKE ?'] * len(RETRIED))}) "
+            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "
+            "'bundle') AND (reason LIKE ? OR reason LIKE ? OR reason LIKE ?) "
             "ORDER BY substr(envelope, 1, 1) DESC, seq, id LIMIT ?",
             (*RETRIED, limit)).fetchall()
+        rows += self.conn.execute(
+            "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "
+            "'bundle') AND reason = ? ORDER BY id DESC LIMIT ?",
+            (RETRIED_UNTIL_ASSIGNED, max(1, limit // 5))).fetchall()
         if not rows:
             return 0
         recovered = 0

@@ -13,6 +13,7 @@ from fieldapp import attachments, outbox
 from fieldapp.crypto import envelope
 from fieldapp.jsonutil import canonical
 from fieldapp.membership import membership, project_keys
+from fieldapp.records import transaction
 from sync import enroll
 from sync import protocol as p
 from sync.client import SyncClient
@@ -174,6 +175,32 @@ def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
     assert client.retry_quarantined() == 3
     assert coord.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
     assert sorted(r[0] for r in coord.conn.execute("SELECT id FROM record")) == sorted(ids)
+    client.close()
+
+
+def test_many_translations_put_aside_do_not_crowd_out_the_keys(sqlite_server,
+                                                               tmp_path: Path) -> None:
+    """Translations put aside as not assigned are tried again (their assignment may come
+    later), but apart and bounded: 600 of them (what a hostile translator could send)
+    leave the items waiting for a key to be recovered."""
+    coord, (mon,) = make_project(sqlite_server, tmp_path)
+    ids = incidents(mon, 3)
+    assert SyncClient(mon, settings=fast_settings()).sync().complete
+    frames = _frames(coord)
+    packets = [f for f in frames if f[1][0] == 2]
+    envelopes = [f for f in frames if f[1][0] == envelope.TYPE_ENVELOPE]
+    client = SyncClient(coord, settings=fast_settings())
+    client.apply_frames(envelopes, None, source="server")
+    with transaction(coord.conn):
+        coord.conn.executemany(
+            "INSERT INTO quarantine (received_at, source, seq, sender, reason, envelope) "
+            "VALUES ('2026-01-01', 'server', ?, NULL, "
+            "'NotAllowed(reason=not assigned to this translator)', ?)",
+            [(10_000 + n, b"\xff" + bytes(40)) for n in range(600)])
+    client.apply_frames(packets, None, source="server")
+    assert client.retry_quarantined() == 3
+    assert sorted(r[0] for r in coord.conn.execute("SELECT id FROM record")) == sorted(ids)
+    assert coord.conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 600
     client.close()
 
 
