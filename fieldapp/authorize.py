@@ -18,11 +18,13 @@ The rules, from the roster this device holds (fieldapp/roster.py):
 - a review or an assignment: from a coordinator; an assignment only to an approved
   translator;
 - a translation: from a coordinator, or from the translator the record was assigned to,
-  for an assigned field, into the assigned language;
+  for an assigned field, into the assigned language (a monitor gets the translations of
+  its records from the coordinator who assigned them, relayed, never from a translator);
 - a glossary term: from a coordinator.
 
 The pseudonym an item names (author, reviewer, translator, assigned by, created by, editor)
-must be the sender's own in the roster, and no item may be dated more than a day ahead.
+must be the sender's own in the roster (a relayed translation: a translator's of the
+roster, from a coordinator), and no item may be dated more than a day ahead.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ItemRejected, SenderNotApproved
-from .membership import Peer, membership, peer
+from .membership import Peer, membership, peer, peers
 from .store.db import Connection
 
 FUTURE_SLACK = dt.timedelta(days=1)
@@ -70,13 +72,22 @@ def check(conn: Connection, item: Mapping[str, Any], *, sender_id: str, seq: int
         raise NotAllowed(reason="sender revoked")
     kind = str(item.get("type"))
     named = NAMED_BY.get(kind)
-    if named is not None and item.get(named) != who.pseudonym:
+    if named is not None and item.get(named) != who.pseudonym \
+            and not _relayed(conn, kind, item, who):
         raise NotAllowed(reason="the name it gives is not its sender's")
     _not_in_future(item.get("created_at"), now)
     rule = _RULES.get(kind)
     if rule is None:
         raise NotAllowed(reason="unknown item type")
     rule(conn, item, who, me.device_id)
+
+
+def _relayed(conn: Connection, kind: str, item: Mapping[str, Any], who: Peer) -> bool:
+    """A translation a coordinator passes on to the record's monitor names its
+    translator, an approved (or since revoked) translator of the roster."""
+    return kind == "translation" and who.role == "coordinator" and any(
+        p.pseudonym == item.get("translator")
+        for p in peers(conn, role="translator", include_revoked=True))
 
 
 def _not_in_future(value: Any, now: dt.datetime | None) -> None:

@@ -17,8 +17,9 @@ from typing import Any
 from . import audit, authorize, glossary, model
 from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
+from .membership import membership, peers
 from .memory import MAX_SHARED, MAX_SHARED_CHARS
-from .outbox import ATTACHMENT_COLUMNS, item_hash
+from .outbox import ATTACHMENT_COLUMNS, author_device, enqueue, item_hash
 from .records import atomic, index_text, reindex, version_hash
 from .reviews import CONFIDENCES, MAX_NOTE, REVIEW_STATUSES
 from .store.db import Connection
@@ -319,6 +320,24 @@ def _apply_translation(conn: Connection, item: Mapping[str, Any], actor: str) ->
     reindex(conn, item["record_id"])
     audit.append(conn, actor, "translate", item["record_id"],
                  {"field": item["field"], "to": target, "from": item["translator"]})
+    _relay_to_author(conn, item, translation_id, target)
+
+
+def _relay_to_author(conn: Connection, item: Mapping[str, Any], translation_id: str,
+                     target: str) -> None:
+    """On the coordinator's device that made the assignment, a translator's translation
+    is queued again, sealed by this coordinator for the monitor who wrote the record: the
+    translator never learns which monitor that is, and never writes to a monitor."""
+    if membership(conn).role != "coordinator" or author_device(conn, item["record_id"]) \
+            is None:
+        return
+    if not conn.execute("SELECT 1 FROM assignment WHERE record_id = ? AND target_lang = ? "
+                        "AND origin = 'local'", (item["record_id"], target)).fetchone():
+        return
+    if not any(p.pseudonym == item["translator"]
+               for p in peers(conn, role="translator", include_revoked=True)):
+        return  # a coordinator's own translation went to the monitor from its device
+    enqueue(conn, "translation", translation_id, item["record_id"])
 
 
 def _apply_assignment(conn: Connection, item: Mapping[str, Any], actor: str) -> None:

@@ -132,7 +132,6 @@ REASONS: dict[str, str] = {
         "an assignment to a device that is not an approved translator"),
     "not assigned to this translator": N_("a translation of something not assigned to its "
                                           "translator"),
-    "not sealed for the coordinators": N_("sent so that no coordinator could read it"),
     "another translation has its id": N_("another translation already has its id"),
     # lists of devices (RosterInvalid, fieldapp/roster.py)
     "older than the one held": N_("it is older than the one held"),

@@ -119,7 +119,7 @@ _REVIEW_COLUMNS = ("id", "record_id", "version_hash", "status", "duplicate_of", 
 _TRANSLATION_COLUMNS = ("id", "record_id", "field", "source_lang", "target_lang", "text",
                         "translator", "status", "created_at")
 _ASSIGNMENT_COLUMNS = ("id", "record_id", "translator", "translator_device", "target_lang",
-                       "assigned_by", "created_at", "author_device")
+                       "assigned_by", "created_at")
 
 
 def outbox_item(conn: Connection, kind: str, ref: str) -> dict[str, Any]:
@@ -174,11 +174,16 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
         if origin:
             ids.add(origin[0])
     elif kind == "assignment" and item.get("copy") == "author":
-        ids.add(str(item["author_device"]))  # the record's monitor learns who translates it
+        author = author_device(conn, item.get("record_id"))
+        if author is not None:  # the record's monitor learns who translates it
+            ids.add(author)
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
-    elif kind == "translation":  # and gets the translation back, beside its own text
-        author = author_device(conn, item.get("record_id"), item.get("target_lang"))
+    elif kind == "translation" and member.is_coordinator:
+        # and gets the translation back, beside its own text, from a coordinator (its
+        # own, or a translator's relayed by the coordinator who assigned it): a
+        # translator never learns which monitor wrote what it translates
+        author = author_device(conn, item.get("record_id"))
         if author is not None:
             ids.add(author)
     elif kind == "glossary":  # every translator writes the terms the same way
@@ -186,17 +191,12 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
     return sorted(ids)
 
 
-def author_device(conn: Connection, record_id: Any, target_lang: Any) -> str | None:
+def author_device(conn: Connection, record_id: Any) -> str | None:
     """The monitor's device that wrote a record, as a coordinator's store knows it
-    (record_origin) or as its assignment told the translator."""
+    (record_origin; None elsewhere, or when a coordinator wrote it)."""
     row = conn.execute("SELECT o.device_id FROM record_origin o JOIN peer_device p ON "
                        "p.device_id = o.device_id WHERE o.record_id = ? AND "
                        "p.role = 'monitor'", (record_id,)).fetchone()
-    if row is None:
-        row = conn.execute("SELECT author_device FROM assignment WHERE record_id = ? AND "
-                           "target_lang = ? AND author_device IS NOT NULL "
-                           "ORDER BY created_at DESC LIMIT 1",
-                           (record_id, target_lang)).fetchone()
     return str(row[0]) if row else None
 
 

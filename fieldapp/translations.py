@@ -2,10 +2,11 @@
 translator's translation of one field. Both are queued in the outbox in the transaction
 that writes them. A translator only ever sees the narrative fields (model.NARRATIVE_FIELDS).
 
-An assignment names the device that wrote the record (`author_device`): it goes to that
-monitor too, and the translation comes back to it (fieldapp.outbox.audience), so the
-monitor sees it beside its own text. It also carries the project's earlier translations
-of sentences like the assigned ones (fieldapp.memory.shared_for).
+A copy of an assignment (without the memory's pairs) goes to the monitor who wrote the
+record, and the coordinator relays the translation to it (fieldapp.incoming), so the
+monitor sees it beside its own text; the translator is never told who wrote the record.
+The translator's copy also carries the project's earlier translations of sentences like
+the assigned ones (fieldapp.memory.shared_for).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def assign(conn: Connection, coordinator: str, record_id: str, translator: str,
     with transaction(conn):
         head_version(conn, record_id)  # still there
         assignment_id = uuid7()
-        author = author_device(conn, record_id, target_lang)
+        author = author_device(conn, record_id)
         conn.execute(
             "INSERT INTO assignment (id, record_id, translator, translator_device, "
             "target_lang, fields, assigned_by, created_at, author_device, memory) "

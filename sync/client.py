@@ -45,6 +45,8 @@ class SyncClient(Push, Pull, AttachmentTransfer):
             try:
                 self.pull()
                 self.retry_quarantined()
+                if self._relays_waiting():  # a translator's translation for a monitor
+                    self.push()
                 if not self.text_only:
                     self.fetch_attachments()
             except ServerUnreachable as exc:
@@ -59,6 +61,13 @@ class SyncClient(Push, Pull, AttachmentTransfer):
                 self.report.bytes_received = self._transport.bytes_received
             self.close()
         return self.report
+
+    def _relays_waiting(self) -> bool:
+        """Translations this coordinator queued while pulling, for the monitors whose
+        records they translate (fieldapp.incoming): sent in the same sync."""
+        return self.member.is_coordinator and approval(self.conn) == "approved" and bool(
+            self.conn.execute("SELECT 1 FROM outbox WHERE kind = 'translation' AND "
+                              "state = 'pending' AND attempts = 0 LIMIT 1").fetchone())
 
     def _revoked(self) -> None:
         with transaction(self.conn):

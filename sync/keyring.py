@@ -63,17 +63,10 @@ class Keyring:
         for p in self.member.coordinators:
             if p.device_id == device_id:
                 return p.public.sign_public
-        found = self._directory().get(device_id)  # the roster's approved and revoked
-        if found is None:
-            return None
-        if self.member.is_coordinator:
-            return found.public.sign_public
-        if self.member.role == "monitor" and found.role == "translator":
-            # the translation of a monitor's own record comes back to it; what a
-            # translator may send is then fieldapp.authorize's call (only a translation
-            # it was assigned, of this monitor's record)
-            return found.public.sign_public
-        return None  # otherwise monitors and translators hear from coordinators only
+        if not self.member.is_coordinator:
+            return None  # monitors and translators hear from trusted coordinators only
+        found = self._directory().get(device_id)
+        return found.public.sign_public if found is not None else None
 
     # --- epochs -----------------------------------------------------------------------
     def epoch(self, epoch_id: str) -> Epoch | None:
@@ -158,16 +151,6 @@ class Keyring:
             return None
         return found.sender if found is not None else None
 
-    def _coordinators_may_read(self, opened: envelope.Opened) -> bool:
-        """What a device other than a coordinator sends a monitor (a translator: the
-        translation of the monitor's record) counts only in an epoch a coordinator can
-        open too: otherwise it would be a channel to a monitor no coordinator reads."""
-        coordinators = {p.device_id for p in self.member.coordinators}
-        if self.member.is_coordinator or opened.sender in coordinators | {self.device_id}:
-            return True
-        found = self.epoch(opened.header.epoch_id)
-        return found is not None and not coordinators.isdisjoint(found.recipients)
-
     def open_item(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """(sender device id, item) of an envelope; raises `EnvelopeError` or
         `ItemRejected` when it cannot be trusted, and then nothing was applied."""
@@ -175,8 +158,6 @@ class Keyring:
         if sender is not None and self.sign_public(sender) is None:
             raise SenderNotApproved(sender=sender)
         opened = envelope.open_envelope(data, epochs=self.epoch, sign_keys=self.sign_public)
-        if not self._coordinators_may_read(opened):
-            raise ItemRejected(reason="not sealed for the coordinators")
         try:
             item = json.loads(opened.payload)
         except ValueError:

@@ -19,7 +19,7 @@ from .session import SyncSession
 
 PAGE = 500
 # Put aside only until something arrives: a key packet, a sender's approval, the
-# monitor's copy of the assignment a translation answers (it may come after it).
+# assignment a translation answers (another coordinator's may come after it).
 RETRIED = ("UnknownEpoch%", "EnvelopeBadSignature%", "SenderNotApproved%")
 # Tried apart, the newest first and a bounded number: a translator could put any number
 # of these aside, and they must not crowd out the keys and senders above.
@@ -106,8 +106,8 @@ class Pull(SyncSession):
     def retry_quarantined(self, limit: int = 500) -> int:
         """Try again the items put aside only because a key or a sender was not known yet
         (a key packet from a device that joined after our last directory refresh, and the
-        envelopes of its epoch), or an assignment (a translation that came before the
-        monitor's copy of it). Forged items fail again and stay aside."""
+        envelopes of its epoch), or an assignment (a translation that came before another
+        coordinator's assignment it answers). Forged items fail again and stay aside."""
         rows = self.conn.execute(
             "SELECT id, seq, envelope, source FROM quarantine WHERE source IN ('server', "
             "'bundle') AND (reason LIKE ? OR reason LIKE ? OR reason LIKE ?) "

@@ -1,8 +1,9 @@
-"""Attacks on translations coming home (a monitor now takes a translator's signature),
-through a real server and the real client: what a hostile translator, another monitor or a
-revoked translator sends a monitor, and what the two copies of an assignment let through.
-What tests/sync/test_translations_home.py already shows (a review, a glossary term, an
-unassigned field or language, another monitor's translation) is not repeated here."""
+"""Attacks on translations coming home (a coordinator relays a translator's translation
+to the monitor who wrote the record), through a real server and the real client: what a
+hostile translator, another monitor or a revoked translator sends, and what the two copies
+of an assignment let through. What tests/sync/test_translations_home.py already shows
+(direct items from a translator or another monitor to a monitor, a relay naming someone
+who is not a translator) is not repeated here."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from fieldapp.text import uuid7
 from sync import devices
 from sync.bundle import export_bundle, import_bundle
 from sync.client import SyncClient
-from sync.errors import DeviceRevoked
+from sync.errors import BundleRejected, DeviceRevoked
 from tests.sync.helpers import fast_settings, make_project
 from tests.sync.trust import push_crafted, quarantine_reasons, server_engine
 
@@ -61,9 +62,11 @@ def _translation(record_id: str, who, field: str = "summary", text: str = "Forge
             "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
 
 
-def test_a_translator_sends_a_monitor_nothing_but_a_translation(project) -> None:
+def test_a_translator_gets_nothing_but_its_assigned_translation_relayed(project) -> None:
     """A version, an attachment or an assignment from the translator, and a translation
-    of the identity or over the size limit, are put aside; the sync goes on."""
+    of the identity or over the size limit, sealed for the coordinator and the monitor:
+    the monitor opens none of them (a translator is not a sender it takes), the
+    coordinator puts each aside with its reason and relays none; the sync goes on."""
     coord, mon, other, trad = project
     tes = _assigned(project)
     head = mon.records.get(tes)
@@ -78,90 +81,61 @@ def test_a_translator_sends_a_monitor_nothing_but_a_translation(project) -> None
         {"type": "assignment", "id": uuid7(), "record_id": tes, "translator": trad.pseudonym,
          "translator_device": _id(trad), "target_lang": "en", "kind": "testimony",
          "fields": {"summary": "x", "text": "y"}, "assigned_by": trad.pseudonym,
-         "created_at": at, "author_device": _id(mon), "memory": [["a", "b"]]},
+         "created_at": at, "memory": [["a", "b"]]},
         _translation(tes, trad, field="identity"),
         _translation(tes, trad, text="x" * (model.MAX_TEXT + 1)),
+        _translation(tes, trad, field="text"),  # not assigned
     ]
-    push_crafted(trad, forged, to=[_id(coord), _id(mon)])
-    report = SyncClient(mon, settings=fast_settings()).sync()
-    assert report.complete and report.quarantined == 5, quarantine_reasons(mon)
-    reasons = " | ".join(quarantine_reasons(mon))
+    push_crafted(trad, forged, to=[_id(coord), _id(mon), _id(other)])
+    for vault in (mon, other):
+        report = SyncClient(vault, settings=fast_settings()).sync()
+        assert report.complete and report.quarantined == 7, quarantine_reasons(vault)
+        assert quarantine_reasons(vault)[0] == f"SenderNotApproved(sender={_id(trad)})"
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 6, quarantine_reasons(coord)
+    reasons = " | ".join(quarantine_reasons(coord))
     for reason in ("a record version from a translator", "an attachment from a translator",
                    "an assignment from a translator", "not assigned to this translator",
                    "bad text"):
         assert reason in reasons, reasons
+    _sync(mon)
     assert mon.records.get(tes).body["summary"] == TESTIMONY["summary"]
     assert [a.translator for a in translations.assignments(mon.conn)] == [trad.pseudonym]
     assert translations.translations_of(mon.conn, tes) == {}
-
-
-def test_a_translation_of_one_monitors_record_is_refused_by_another(project) -> None:
-    """Sealed (or replayed) to the other monitor, a translation of a record it did not
-    write finds no assignment there."""
-    coord, mon, other, trad = project
-    tes = _assigned(project)
+    # what it was assigned comes through the coordinator, to this monitor only
     translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
-    _sync(trad)
-    push_crafted(trad, [_translation(tes, trad, text="Moved")], to=[_id(coord), _id(other)])
-    report = SyncClient(other, settings=fast_settings()).sync()
-    assert report.complete and report.quarantined == 1, quarantine_reasons(other)
-    assert "not assigned to this translator" in quarantine_reasons(other)[0]
-    assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
-    assert not other.conn.execute("SELECT 1 FROM record WHERE id = ?", (tes,)).fetchone()
-    _sync(mon)
+    _sync(trad, coord, mon, other)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
+    assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
 
 
-def test_a_coordinator_listed_with_a_key_it_can_not_open_sees_the_translator_in_quarantine(
+def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_coordinators(
         project) -> None:
-    """The limit of the rule above: a monitor cannot check a wrap made for someone else,
-    so a translator may list a coordinator with a key only it holds. The monitor then
-    takes the translation; the coordinator cannot read it, but puts the key packet aside
-    under the translator's device id: the channel is no longer silent."""
-    from unittest import mock
-
-    from fieldapp.crypto.keys import DeviceIdentity
-    from sync import keyring
-
+    """Two translations under one id, one for the coordinators, the other for them and
+    the monitor: the monitor opens only what the coordinator relays (the one it kept),
+    and the coordinator puts the other aside instead of dropping it unseen."""
     coord, mon, other, trad = project
     tes = _assigned(project)
-    decoy = DeviceIdentity.generate("X25519").public.kem_public
-    real = keyring.Keyring.kem_public
-    with mock.patch.object(keyring.Keyring, "kem_public", lambda self, d: (
-            decoy if d == _id(coord) else real(self, d))):
-        push_crafted(trad, [_translation(tes, trad, text="Rendez-vous au puits")],
-                     to=[_id(coord), _id(mon)])
+    harmless = _translation(tes, trad, text="Families displaced to Mopti")
+    hidden = {**harmless, "text": "La coordination vous attend au puits ce soir"}
+    push_crafted(trad, [harmless], to=[_id(coord)])
+    push_crafted(trad, [hidden], to=[_id(coord), _id(mon)])
+    report = SyncClient(coord, settings=fast_settings()).sync()
+    assert report.complete and report.quarantined == 1, quarantine_reasons(coord)
+    assert "another translation has its id" in quarantine_reasons(coord)[0]
     _sync(mon)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == \
-        "Rendez-vous au puits"
+        harmless["text"]
+    # the same item again (the translator's own, or a relay) is no conflict
+    push_crafted(trad, [harmless], to=[_id(coord)])
     report = SyncClient(coord, settings=fast_settings()).sync()
-    assert report.quarantined == 2, quarantine_reasons(coord)
-    packet = coord.conn.execute("SELECT sender, reason FROM quarantine ORDER BY id").fetchone()
-    assert packet[0] == _id(trad) and "key wrap" in packet[1], packet
-
-
-def test_a_translator_can_not_reach_a_monitor_behind_the_coordinators_back(project) -> None:
-    """A translation sealed for the monitor alone would put a translator's text on the
-    monitor's device that no coordinator ever sees (a hidden channel to a monitor)."""
-    coord, mon, other, trad = project
-    tes = _assigned(project)
-    hidden = _translation(tes, trad, text="La coordination vous attend au puits ce soir")
-    push_crafted(trad, [hidden], to=[_id(mon)])
-    report = SyncClient(mon, settings=fast_settings()).sync()
-    assert report.complete and report.quarantined == 1, quarantine_reasons(mon)
-    assert "not sealed for the coordinators" in quarantine_reasons(mon)[0]
-    assert translations.translations_of(mon.conn, tes) == {}
-    # sealed for a coordinator too, the same text gets in (and the coordinator has it)
-    push_crafted(trad, [{**hidden, "id": uuid7()}], to=[_id(coord), _id(mon)])
-    _sync(mon, coord)
-    for vault in (mon, coord):
-        found = translations.translations_of(vault.conn, tes)[("summary", "en")]
-        assert found.text == hidden["text"]
+    assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
 
 
 def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> None:
-    """What the server had before the revocation still arrives; after it, nothing: not
-    through the server, not on a USB bundle the monitor now reads (it knows the key)."""
+    """What the server had before the revocation still arrives (relayed); after it,
+    nothing: not through the server, not on a USB bundle (a monitor takes none from a
+    translator, a coordinator refuses it as revoked)."""
     coord, mon, other, trad = project
     tes = _assigned(project, fields=("summary", "text"))
     translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Before")
@@ -176,33 +150,14 @@ def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> Non
         trad.conn.execute("UPDATE membership SET revoked = 0")
     bundle = tmp_path / "trad.fabundle"
     assert export_bundle(trad, bundle) >= 1
-    result = import_bundle(mon, bundle)
+    with pytest.raises(BundleRejected):  # a monitor takes no bundle from a translator
+        import_bundle(mon, bundle)
+    result = import_bundle(coord, bundle)  # a coordinator: refused, it is revoked
     assert result["applied"] == 0 and result["refused"] >= 1, result
-    assert "sender revoked" in " | ".join(quarantine_reasons(mon))
-    assert ("text", "en") not in translations.translations_of(mon.conn, tes)
-    _sync(mon)
-
-
-def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_coordinators(
-        project) -> None:
-    """Two translations under one id, the harmless one for the coordinators alone and
-    the other for them and the monitor: the coordinator kept the first and silently
-    dropped the second, so it never saw what the monitor was shown."""
-    coord, mon, other, trad = project
-    tes = _assigned(project)
-    harmless = _translation(tes, trad, text="Families displaced to Mopti")
-    hidden = {**harmless, "text": "La coordination vous attend au puits ce soir"}
-    push_crafted(trad, [harmless], to=[_id(coord)])
-    push_crafted(trad, [hidden], to=[_id(coord), _id(mon)])
-    report = SyncClient(coord, settings=fast_settings()).sync()
-    assert report.complete and report.quarantined == 1, quarantine_reasons(coord)
-    assert "another translation has its id" in quarantine_reasons(coord)[0]
-    _sync(mon)  # the monitor is shown it; the coordinators know, and can answer
-    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == hidden["text"]
-    # the same item again (the translator's own, or a relay) is no conflict
-    push_crafted(trad, [harmless], to=[_id(coord), _id(other)])
-    report = SyncClient(coord, settings=fast_settings()).sync()
-    assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
+    assert "sender revoked" in " | ".join(quarantine_reasons(coord))
+    _sync(coord, mon)
+    for vault in (mon, coord):
+        assert ("text", "en") not in translations.translations_of(vault.conn, tes)
 
 
 def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
@@ -243,32 +198,11 @@ def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
     assert not mon.conn.execute("SELECT 1 FROM translation").fetchone()
 
 
-def test_a_translation_before_the_monitors_copy_of_its_assignment_is_not_lost(
-        project, tmp_path: Path) -> None:
-    """The translator's USB bundle reaches the monitor before the monitor's copy of the
-    assignment: put aside then, the translation still arrives (and the bundle's copy is
-    taken off the quarantine)."""
-    coord, mon, other, trad = project
-    tes = mon.records.add("testimony", TESTIMONY)
-    _sync(mon, coord)
-    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
-    _sync(coord, trad)
-    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
-    bundle = tmp_path / "trad.fabundle"
-    assert export_bundle(trad, bundle) >= 1
-    result = import_bundle(mon, bundle)
-    assert result["applied"] == 0 and result["refused"] == 1, quarantine_reasons(mon)
-    assert "not assigned to this translator" in quarantine_reasons(mon)[0]
-    _sync(trad, mon)
-    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
-    assert quarantine_reasons(mon) == []  # tried again once the copy came: no longer aside
-
-
 def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
                                                                         server) -> None:
-    """A monitor now checks translators' signatures, but only of translators the signed
-    roster lists: one written into the server's tables (its device, its key packet and
-    envelope, listed for the monitor) stays pending, and its translation is put aside."""
+    """A translator written into the server's tables (its device, its key packet and
+    envelope, listed for the monitor and the coordinator) is in no signed roster: both
+    put its translation aside, and the coordinator relays nothing."""
     import hashlib
     import time
 
@@ -354,25 +288,3 @@ def test_the_memory_an_assignment_carries_is_only_pairs_of_short_strings(memory)
     assert _shared_memory([["a", "b"]] * 400) == [["a", "b"]] * 400
 
 
-def test_a_translation_before_the_monitors_copy_of_its_assignment_on_the_server(
-        project) -> None:
-    """The coordinator's push of the monitor's copy did not get through (the link cut
-    after the translator's copy went): the translation reaches the server first. Put
-    aside as not assigned, it was lost for good when the copy came; it is tried again."""
-    coord, mon, other, trad = project
-    tes = mon.records.add("testimony", TESTIMONY)
-    _sync(mon, coord)
-    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
-    with transaction(coord.conn):  # the monitor's copy waits for a later sync
-        state = coord.conn.execute("SELECT state FROM outbox WHERE ref LIKE '%/author'"
-                                   ).fetchone()[0]
-        coord.conn.execute("UPDATE outbox SET state = 'sent' WHERE ref LIKE '%/author'")
-    _sync(coord, trad)
-    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
-    _sync(trad, mon)
-    assert "not assigned to this translator" in " | ".join(quarantine_reasons(mon))
-    with transaction(coord.conn):
-        coord.conn.execute("UPDATE outbox SET state = ? WHERE ref LIKE '%/author'", (state,))
-    _sync(coord, mon)
-    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
-    assert quarantine_reasons(mon) == []

@@ -1,6 +1,8 @@
 """A translation comes back to the monitor who wrote the record, through a real server,
-and nothing else a translator sends gets in; the translator's memory holds the project's
-earlier translations of sentences like the ones assigned, and nothing else of them."""
+relayed by the coordinator who assigned it (the translator never learns which monitor
+wrote it, and nothing a translator sends a monitor directly gets in); the translator's
+memory holds the project's earlier translations of sentences like the ones assigned, and
+nothing else of them."""
 
 from __future__ import annotations
 
@@ -56,7 +58,10 @@ def test_the_monitor_sees_the_translation_of_its_own_record(project) -> None:
                                  "Families displaced to Mopti")
     translations.add_translation(trad.conn, trad.pseudonym, tes, "text", "en",
                                  "The families left on foot for Mopti. The market closed.")
-    _sync(trad, mon, other, coord)
+    # the translator's store does not say which monitor wrote the record
+    assert trad.conn.execute("SELECT author_device FROM assignment").fetchall() == [(None,)]
+    # the coordinator's sync takes the translations in and passes them on, in one go
+    _sync(trad, coord, mon, other)
     for vault in (mon, coord):
         found = translations.translations_of(vault.conn, tes)
         assert found[("summary", "en")].text == "Families displaced to Mopti"
@@ -79,44 +84,59 @@ def _translation(record_id: str, who, field: str = "summary", lang: str = "en",
             "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
 
 
-def test_what_a_translator_may_not_send_a_monitor_is_quarantined(project) -> None:
+def test_a_monitor_takes_nothing_from_a_translator_directly(project) -> None:
     coord, mon, other, trad = project
     tes = _assigned(project, fields=("summary",))
     mon_device = membership(mon.conn).device_id
     head = mon.records.get(tes).head
     forged = [
+        _translation(tes, trad),                         # even what it was assigned
         _translation(tes, trad, field="text"),           # a field it was not assigned
-        _translation(tes, trad, lang="fr"),              # into a language not assigned
         {"type": "review", "id": uuid7(), "record_id": tes, "version_hash": head,
          "status": "rejected", "duplicate_of": None, "confidence": None,
          "note": "Fiche à refaire", "reviewer": trad.pseudonym, "created_at": audit.now()},
-        {"type": "glossary", "id": (term := uuid7()), "record_id": term, "term": "FAMa",
-         "target_lang": "en", "translation": "the rebels", "note": "", "deleted": False,
-         "editor": trad.pseudonym, "created_at": audit.now()},
     ]
-    # sealed for a coordinator too (for the monitor alone, each would be put aside
-    # before its rule is read: tests/sync/test_translations_attack.py)
     push_crafted(trad, forged, to=[mon_device, membership(coord.conn).device_id])
-    # another monitor's translation of this record: a sender the monitor does not take
+    # another monitor's translation of this record
     push_crafted(other, [_translation(tes, other)], to=[mon_device])
     report = SyncClient(mon, settings=fast_settings()).sync()
-    # four from the translator; the other monitor's key packet (sender not taken) and
-    # then its envelope (no key to open it)
+    # each sender's key packet (not a sender a monitor takes), then its envelopes (no key
+    # to open them)
     assert report.quarantined == 6, quarantine_reasons(mon)
     reasons = " | ".join(quarantine_reasons(mon))
-    assert reasons.count("not assigned to this translator") == 2, reasons
-    assert "a review from a translator" in reasons
-    assert "a glossary term from a translator" in reasons
-    assert f"SenderNotApproved(sender={membership(other.conn).device_id})" in reasons
-    assert "UnknownEpoch" in reasons
+    for device in (membership(trad.conn).device_id, membership(other.conn).device_id):
+        assert f"SenderNotApproved(sender={device})" in reasons
+    assert reasons.count("UnknownEpoch") == 4, reasons
     assert translations.translations_of(mon.conn, tes) == {}
     assert mon.records.get(tes).status != "rejected"
     assert not mon.conn.execute("SELECT 1 FROM review").fetchone()
-    assert not mon.conn.execute("SELECT 1 FROM glossary").fetchone()
-    # the one it was assigned still gets in
-    translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Right")
-    _sync(trad, mon)
-    assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Right"
+    # the coordinator put the translator's unassigned field and review aside, and
+    # passes on only the assigned translation
+    _sync(coord)
+    reasons = " | ".join(quarantine_reasons(coord))
+    assert "not assigned to this translator" in reasons and "a review from a translator" \
+        in reasons, reasons
+    _sync(mon)
+    found = translations.translations_of(mon.conn, tes)
+    assert list(found) == [("summary", "en")] and found[("summary", "en")].text == "Forged"
+    assert found[("summary", "en")].translator == trad.pseudonym
+
+
+def test_a_coordinator_passes_on_only_a_translators_translation(project) -> None:
+    """A relayed translation names its translator: from a coordinator only, and only a
+    translator of the roster (a monitor may not name one, nor a coordinator a monitor)."""
+    coord, mon, other, trad = project
+    tes = _assigned(project, fields=("summary",))
+    mon_device = membership(mon.conn).device_id
+    push_crafted(other, [{**_translation(tes, other), "translator": trad.pseudonym}],
+                 to=[mon_device])
+    push_crafted(coord, [{**_translation(tes, coord), "translator": other.pseudonym}],
+                 to=[mon_device])
+    report = SyncClient(mon, settings=fast_settings()).sync()
+    reasons = " | ".join(quarantine_reasons(mon))
+    assert "the name it gives is not its sender's" in reasons, reasons
+    assert f"SenderNotApproved(sender={membership(other.conn).device_id})" in reasons
+    assert report.quarantined == 3 and translations.translations_of(mon.conn, tes) == {}
 
 
 def test_an_assignment_with_a_malformed_memory_is_quarantined(project) -> None:
