@@ -160,9 +160,10 @@ def test_concurrent_edits_arrive_as_a_conflict_never_overwritten(sqlite_server,
     assert {"Titre du coordinateur", "Titre du moniteur"} <= titles
 
 
-def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
-                                                                tmp_path: Path) -> None:
-    coord, (mon,) = make_project(sqlite_server, tmp_path)
+def _envelopes_before_their_keys(server, tmp_path: Path):
+    """A coordinator given a monitor's three envelopes before their key packets (put
+    aside): (coordinator, record ids, its client, the key packets still to give)."""
+    coord, (mon,) = make_project(server, tmp_path)
     ids = incidents(mon, 3)
     assert SyncClient(mon, settings=fast_settings()).sync().complete
     frames = _frames(coord)
@@ -170,6 +171,12 @@ def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
     envelopes = [f for f in frames if f[1][0] == envelope.TYPE_ENVELOPE]
     client = SyncClient(coord, settings=fast_settings())
     client.apply_frames(envelopes, None, source="server")  # reordered: keys come later
+    return coord, ids, client, packets
+
+
+def test_items_put_aside_for_an_unknown_key_are_recovered_later(sqlite_server,
+                                                                tmp_path: Path) -> None:
+    coord, ids, client, packets = _envelopes_before_their_keys(sqlite_server, tmp_path)
     assert client.report.quarantined == 3
     client.apply_frames(packets, None, source="server")
     assert client.retry_quarantined() == 3
@@ -183,14 +190,7 @@ def test_many_translations_put_aside_do_not_crowd_out_the_keys(sqlite_server,
     """Translations put aside as not assigned are tried again (their assignment may come
     later), but apart and bounded: 600 of them (what a hostile translator could send)
     leave the items waiting for a key to be recovered."""
-    coord, (mon,) = make_project(sqlite_server, tmp_path)
-    ids = incidents(mon, 3)
-    assert SyncClient(mon, settings=fast_settings()).sync().complete
-    frames = _frames(coord)
-    packets = [f for f in frames if f[1][0] == 2]
-    envelopes = [f for f in frames if f[1][0] == envelope.TYPE_ENVELOPE]
-    client = SyncClient(coord, settings=fast_settings())
-    client.apply_frames(envelopes, None, source="server")
+    coord, ids, client, packets = _envelopes_before_their_keys(sqlite_server, tmp_path)
     with transaction(coord.conn):
         coord.conn.executemany(
             "INSERT INTO quarantine (received_at, source, seq, sender, reason, envelope) "

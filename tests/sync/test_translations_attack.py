@@ -13,53 +13,28 @@ from pathlib import Path
 import pytest
 
 from fieldapp import audit, model, translations
-from fieldapp.membership import membership
+from fieldapp.membership import identity_by_key_id, membership
 from fieldapp.records import transaction, version_hash
 from fieldapp.text import uuid7
 from sync import devices
 from sync.bundle import export_bundle, import_bundle
 from sync.client import SyncClient
 from sync.errors import BundleRejected, DeviceRevoked
-from tests.sync.helpers import fast_settings, make_project
+from tests.sync.helpers import fast_settings
+from tests.sync.translating import (
+    TESTIMONY,
+    assigned,
+    device_of,
+    four_devices,
+    sync_all,
+    translation_item,
+)
 from tests.sync.trust import push_crafted, quarantine_reasons, server_engine
-
-TESTIMONY = {"witness_code": "T-44", "language": "fr",
-             "summary": "Des familles déplacées vers Mopti",
-             "text": "Les familles sont parties à pied vers Mopti. Le marché a fermé.",
-             "identity": {"name": "Nom Inventé"}}
-
-
-def _sync(*vaults) -> None:
-    for vault in vaults:
-        report = SyncClient(vault, settings=fast_settings()).sync()
-        assert report.complete, report
-
-
-def _id(vault) -> str:
-    return membership(vault.conn).device_id
 
 
 @pytest.fixture
 def project(server, tmp_path: Path):
-    coord, (mon, other, trad) = make_project(server, tmp_path, monitors=2, translator=True)
-    yield coord, mon, other, trad
-    for vault in (coord, mon, other, trad):
-        vault.close()
-
-
-def _assigned(project, fields=("summary",)) -> str:
-    coord, mon, other, trad = project
-    tes = mon.records.add("testimony", TESTIMONY)
-    _sync(mon, other, coord)
-    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", list(fields))
-    _sync(coord, trad, mon)
-    return tes
-
-
-def _translation(record_id: str, who, field: str = "summary", text: str = "Forged") -> dict:
-    return {"type": "translation", "id": uuid7(), "record_id": record_id, "field": field,
-            "source_lang": "fr", "target_lang": "en", "text": text,
-            "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
+    yield from four_devices(server, tmp_path)
 
 
 def test_a_translator_gets_nothing_but_its_assigned_translation_relayed(project) -> None:
@@ -68,7 +43,7 @@ def test_a_translator_gets_nothing_but_its_assigned_translation_relayed(project)
     the monitor opens none of them (a translator is not a sender it takes), the
     coordinator puts each aside with its reason and relays none; the sync goes on."""
     coord, mon, other, trad = project
-    tes = _assigned(project)
+    tes = assigned(project)
     head = mon.records.get(tes)
     at = audit.now()
     body = {**head.body, "summary": "Rien ne s'est passé"}
@@ -79,18 +54,18 @@ def test_a_translator_gets_nothing_but_its_assigned_translation_relayed(project)
         {"type": "attachment", "id": uuid7(), "record_id": tes, "created_by": trad.pseudonym,
          "created_at": at, "kind": "photo", "mime": "image/jpeg", "name": "x.jpg"},
         {"type": "assignment", "id": uuid7(), "record_id": tes, "translator": trad.pseudonym,
-         "translator_device": _id(trad), "target_lang": "en", "kind": "testimony",
+         "translator_device": device_of(trad), "target_lang": "en", "kind": "testimony",
          "fields": {"summary": "x", "text": "y"}, "assigned_by": trad.pseudonym,
          "created_at": at, "memory": [["a", "b"]]},
-        _translation(tes, trad, field="identity"),
-        _translation(tes, trad, text="x" * (model.MAX_TEXT + 1)),
-        _translation(tes, trad, field="text"),  # not assigned
+        translation_item(tes, trad, field="identity"),
+        translation_item(tes, trad, text="x" * (model.MAX_TEXT + 1)),
+        translation_item(tes, trad, field="text"),  # not assigned
     ]
-    push_crafted(trad, forged, to=[_id(coord), _id(mon), _id(other)])
+    push_crafted(trad, forged, to=[device_of(coord), device_of(mon), device_of(other)])
     for vault in (mon, other):
         report = SyncClient(vault, settings=fast_settings()).sync()
         assert report.complete and report.quarantined == 7, quarantine_reasons(vault)
-        assert quarantine_reasons(vault)[0] == f"SenderNotApproved(sender={_id(trad)})"
+        assert quarantine_reasons(vault)[0] == f"SenderNotApproved(sender={device_of(trad)})"
     report = SyncClient(coord, settings=fast_settings()).sync()
     assert report.complete and report.quarantined == 6, quarantine_reasons(coord)
     reasons = " | ".join(quarantine_reasons(coord))
@@ -98,13 +73,13 @@ def test_a_translator_gets_nothing_but_its_assigned_translation_relayed(project)
                    "an assignment from a translator", "not assigned to this translator",
                    "bad text"):
         assert reason in reasons, reasons
-    _sync(mon)
+    sync_all(mon)
     assert mon.records.get(tes).body["summary"] == TESTIMONY["summary"]
     assert [a.translator for a in translations.assignments(mon.conn)] == [trad.pseudonym]
     assert translations.translations_of(mon.conn, tes) == {}
     # what it was assigned comes through the coordinator, to this monitor only
     translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Moved")
-    _sync(trad, coord, mon, other)
+    sync_all(trad, coord, mon, other)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Moved"
     assert not other.conn.execute("SELECT 1 FROM translation").fetchone()
 
@@ -115,19 +90,19 @@ def test_one_translation_id_can_not_say_one_thing_to_the_monitor_and_another_to_
     the monitor: the monitor opens only what the coordinator relays (the one it kept),
     and the coordinator puts the other aside instead of dropping it unseen."""
     coord, mon, other, trad = project
-    tes = _assigned(project)
-    harmless = _translation(tes, trad, text="Families displaced to Mopti")
+    tes = assigned(project)
+    harmless = translation_item(tes, trad, text="Families displaced to Mopti")
     hidden = {**harmless, "text": "La coordination vous attend au puits ce soir"}
-    push_crafted(trad, [harmless], to=[_id(coord)])
-    push_crafted(trad, [hidden], to=[_id(coord), _id(mon)])
+    push_crafted(trad, [harmless], to=[device_of(coord)])
+    push_crafted(trad, [hidden], to=[device_of(coord), device_of(mon)])
     report = SyncClient(coord, settings=fast_settings()).sync()
     assert report.complete and report.quarantined == 1, quarantine_reasons(coord)
     assert "another translation has its id" in quarantine_reasons(coord)[0]
-    _sync(mon)
+    sync_all(mon)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == \
         harmless["text"]
     # the same item again (the translator's own, or a relay) is no conflict
-    push_crafted(trad, [harmless], to=[_id(coord)])
+    push_crafted(trad, [harmless], to=[device_of(coord)])
     report = SyncClient(coord, settings=fast_settings()).sync()
     assert report.complete and report.quarantined == 0, quarantine_reasons(coord)
 
@@ -137,11 +112,11 @@ def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> Non
     nothing: not through the server, not on a USB bundle (a monitor takes none from a
     translator, a coordinator refuses it as revoked)."""
     coord, mon, other, trad = project
-    tes = _assigned(project, fields=("summary", "text"))
+    tes = assigned(project, fields=("summary", "text"))
     translations.add_translation(trad.conn, trad.pseudonym, tes, "summary", "en", "Before")
-    _sync(trad, coord)
-    devices.revoke(coord, _id(trad), settings=fast_settings())
-    _sync(mon)
+    sync_all(trad, coord)
+    devices.revoke(coord, device_of(trad), settings=fast_settings())
+    sync_all(mon)
     assert translations.translations_of(mon.conn, tes)[("summary", "en")].text == "Before"
     translations.add_translation(trad.conn, trad.pseudonym, tes, "text", "en", "After")
     with pytest.raises(DeviceRevoked):
@@ -155,7 +130,7 @@ def test_a_revoked_translator_reaches_no_monitor(project, tmp_path: Path) -> Non
     result = import_bundle(coord, bundle)  # a coordinator: refused, it is revoked
     assert result["applied"] == 0 and result["refused"] >= 1, result
     assert "sender revoked" in " | ".join(quarantine_reasons(coord))
-    _sync(coord, mon)
+    sync_all(coord, mon)
     for vault in (mon, coord):
         assert ("text", "en") not in translations.translations_of(vault.conn, tes)
 
@@ -172,17 +147,17 @@ def test_a_server_that_swaps_the_two_copies_of_an_assignment_gives_nothing_away(
     coord, mon, other, trad = project
     earlier = other.records.add("testimony", {**TESTIMONY, "witness_code": "T-45"})
     tes = mon.records.add("testimony", TESTIMONY)
-    _sync(other, mon, coord)
+    sync_all(other, mon, coord)
     translations.add_translation(coord.conn, coord.pseudonym, earlier, "summary", "en",
                                  "Families displaced to Mopti")
     translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["summary"])
-    _sync(coord)
+    sync_all(coord)
     engine = server_engine(server)
     try:
         with engine.begin() as conn:
             listed = conn.execute(select(epoch_recipient)).all()
-            swapped = {(e, b) for e, d in listed for a, b in ((_id(trad), _id(mon)),
-                                                              (_id(mon), _id(trad)))
+            swapped = {(e, b) for e, d in listed for a, b in ((device_of(trad), device_of(mon)),
+                                                              (device_of(mon), device_of(trad)))
                        if d == a} - set(listed)
             conn.execute(epoch_recipient.insert(),
                          [{"epoch_id": e, "device_id": d} for e, d in swapped])
@@ -210,18 +185,17 @@ def test_a_translator_the_seized_server_makes_up_is_taken_by_no_monitor(project,
     from fieldapp.crypto import envelope
     from fieldapp.crypto.keys import DeviceIdentity
     from fieldapp.jsonutil import canonical
-    from fieldapp.membership import identity_by_key_id
     from sync.server import auth
     from sync.server.storage import device, epoch_recipient, item
 
     coord, mon, other, trad = project
-    tes = _assigned(project)
+    tes = assigned(project)
     fake = DeviceIdentity.generate("X25519")
     fake_id = fake.public.key_id
-    kems = {_id(v): identity_by_key_id(v.conn, membership(v.conn).key_id).public.kem_public
-            for v in (coord, mon)}
+    kems = {device_of(v): identity_by_key_id(v.conn, membership(v.conn).key_id)
+            .public.kem_public for v in (coord, mon)}
     epoch = envelope.new_epoch(fake_id, fake, kems, "X25519")
-    forged = _translation(tes, trad, text="Rendez-vous au puits")  # in the real one's name
+    forged = translation_item(tes, trad, text="Rendez-vous au puits")  # in the real one's name
     sealed = envelope.seal(epoch, fake, record_id=tes, version_hash=outbox.item_hash(forged),
                            section="translation", kind="translation",
                            payload=canonical(forged))
@@ -261,16 +235,16 @@ def test_the_memory_gives_no_name_or_place_of_another_record(project) -> None:
         "witness_code": "T-46", "language": "fr", "summary": "Arrestation",
         "text": "Moussa Diarra a été arrêté à Gao le 3 mars par des hommes armés.\n"
                 "Le marché a fermé."})
-    _sync(other, coord)
+    sync_all(other, coord)
     translations.add_translation(
         coord.conn, coord.pseudonym, earlier, "text", "en",
         "Moussa Diarra was arrested in Gao on 3 March by armed men.\nThe market closed.")
     tes = mon.records.add("testimony", {
         **TESTIMONY, "text": "Amadou Diarra a été arrêté à Gao le 3 mars par des hommes "
                             "armés. Le marché a fermé."})
-    _sync(mon, coord)
+    sync_all(mon, coord)
     translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", ["text"])
-    _sync(coord, trad)
+    sync_all(coord, trad)
     shared = trad.conn.execute("SELECT memory FROM assignment").fetchone()[0]
     assert "Moussa" not in shared, shared
     assert json.loads(shared) == [["Le marché a fermé.", "The market closed."]]

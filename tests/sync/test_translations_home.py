@@ -16,41 +16,19 @@ from fieldapp.membership import membership
 from fieldapp.memory import TranslationMemory
 from fieldapp.text import uuid7
 from sync.client import SyncClient
-from tests.sync.helpers import fast_settings, make_project
+from tests.sync.helpers import fast_settings
+from tests.sync.translating import TESTIMONY, assigned, four_devices, sync_all, translation_item
 from tests.sync.trust import push_crafted, quarantine_reasons
-
-TESTIMONY = {"witness_code": "T-31", "language": "fr",
-             "summary": "Des familles déplacées vers Mopti",
-             "text": "Les familles sont parties à pied vers Mopti. Le marché a fermé.",
-             "identity": {"name": "Nom Inventé"}}
-
-
-def _sync(*vaults) -> None:
-    for vault in vaults:
-        report = SyncClient(vault, settings=fast_settings()).sync()
-        assert report.complete, report
 
 
 @pytest.fixture
 def project(server, tmp_path: Path):
-    coord, (mon, other, trad) = make_project(server, tmp_path, monitors=2, translator=True)
-    yield coord, mon, other, trad
-    for vault in (coord, mon, other, trad):
-        vault.close()
-
-
-def _assigned(project, fields=("summary", "text")) -> str:
-    coord, mon, other, trad = project
-    tes = mon.records.add("testimony", TESTIMONY)
-    _sync(mon, other, coord)
-    translations.assign(coord.conn, coord.pseudonym, tes, trad.pseudonym, "en", list(fields))
-    _sync(coord, trad, mon)
-    return tes
+    yield from four_devices(server, tmp_path)
 
 
 def test_the_monitor_sees_the_translation_of_its_own_record(project) -> None:
     coord, mon, other, trad = project
-    tes = _assigned(project)
+    tes = assigned(project, fields=("summary", "text"))
     [told] = translations.assignments(mon.conn, record_id=tes)
     assert told.translator == trad.pseudonym and sorted(told.fields) == ["summary", "text"]
     assert told.state == "assigned"
@@ -61,7 +39,7 @@ def test_the_monitor_sees_the_translation_of_its_own_record(project) -> None:
     # the translator's store does not say which monitor wrote the record
     assert trad.conn.execute("SELECT author_device FROM assignment").fetchall() == [(None,)]
     # the coordinator's sync takes the translations in and passes them on, in one go
-    _sync(trad, coord, mon, other)
+    sync_all(trad, coord, mon, other)
     for vault in (mon, coord):
         found = translations.translations_of(vault.conn, tes)
         assert found[("summary", "en")].text == "Families displaced to Mopti"
@@ -76,29 +54,21 @@ def test_the_monitor_sees_the_translation_of_its_own_record(project) -> None:
     assert quarantine_reasons(other) == []
 
 
-def _translation(record_id: str, who, field: str = "summary", lang: str = "en",
-                 text: str = "Forged") -> dict:
-    tid = uuid7()
-    return {"type": "translation", "id": tid, "record_id": record_id, "field": field,
-            "source_lang": "fr", "target_lang": lang, "text": text,
-            "translator": who.pseudonym, "status": "done", "created_at": audit.now()}
-
-
 def test_a_monitor_takes_nothing_from_a_translator_directly(project) -> None:
     coord, mon, other, trad = project
-    tes = _assigned(project, fields=("summary",))
+    tes = assigned(project, fields=("summary",))
     mon_device = membership(mon.conn).device_id
     head = mon.records.get(tes).head
     forged = [
-        _translation(tes, trad),                         # even what it was assigned
-        _translation(tes, trad, field="text"),           # a field it was not assigned
+        translation_item(tes, trad),                         # even what it was assigned
+        translation_item(tes, trad, field="text"),           # a field it was not assigned
         {"type": "review", "id": uuid7(), "record_id": tes, "version_hash": head,
          "status": "rejected", "duplicate_of": None, "confidence": None,
          "note": "Fiche à refaire", "reviewer": trad.pseudonym, "created_at": audit.now()},
     ]
     push_crafted(trad, forged, to=[mon_device, membership(coord.conn).device_id])
     # another monitor's translation of this record
-    push_crafted(other, [_translation(tes, other)], to=[mon_device])
+    push_crafted(other, [translation_item(tes, other)], to=[mon_device])
     report = SyncClient(mon, settings=fast_settings()).sync()
     # each sender's key packet (not a sender a monitor takes), then its envelopes (no key
     # to open them)
@@ -112,11 +82,11 @@ def test_a_monitor_takes_nothing_from_a_translator_directly(project) -> None:
     assert not mon.conn.execute("SELECT 1 FROM review").fetchone()
     # the coordinator put the translator's unassigned field and review aside, and
     # passes on only the assigned translation
-    _sync(coord)
+    sync_all(coord)
     reasons = " | ".join(quarantine_reasons(coord))
     assert "not assigned to this translator" in reasons and "a review from a translator" \
         in reasons, reasons
-    _sync(mon)
+    sync_all(mon)
     found = translations.translations_of(mon.conn, tes)
     assert list(found) == [("summary", "en")] and found[("summary", "en")].text == "Forged"
     assert found[("summary", "en")].translator == trad.pseudonym
@@ -126,11 +96,11 @@ def test_a_coordinator_passes_on_only_a_translators_translation(project) -> None
     """A relayed translation names its translator: from a coordinator only, and only a
     translator of the roster (a monitor may not name one, nor a coordinator a monitor)."""
     coord, mon, other, trad = project
-    tes = _assigned(project, fields=("summary",))
+    tes = assigned(project, fields=("summary",))
     mon_device = membership(mon.conn).device_id
-    push_crafted(other, [{**_translation(tes, other), "translator": trad.pseudonym}],
+    push_crafted(other, [{**translation_item(tes, other), "translator": trad.pseudonym}],
                  to=[mon_device])
-    push_crafted(coord, [{**_translation(tes, coord), "translator": other.pseudonym}],
+    push_crafted(coord, [{**translation_item(tes, coord), "translator": other.pseudonym}],
                  to=[mon_device])
     report = SyncClient(mon, settings=fast_settings()).sync()
     reasons = " | ".join(quarantine_reasons(mon))
@@ -142,7 +112,7 @@ def test_a_coordinator_passes_on_only_a_translators_translation(project) -> None
 def test_an_assignment_with_a_malformed_memory_is_quarantined(project) -> None:
     coord, mon, other, trad = project
     tes = mon.records.add("testimony", TESTIMONY)
-    _sync(mon, coord)
+    sync_all(mon, coord)
     bad = {"type": "assignment", "id": uuid7(), "record_id": tes,
            "translator": trad.pseudonym, "translator_device": membership(trad.conn).device_id,
            "target_lang": "en", "assigned_by": coord.pseudonym, "created_at": audit.now(),
@@ -164,12 +134,12 @@ def test_the_translator_gets_earlier_translations_of_like_sentences_only(project
         "witness_code": "T-07", "language": "fr", "summary": "Marché fermé",
         "text": "Les familles sont parties à pied vers Mopti.\n"
                 "Un camion a été brûlé près du puits."})
-    _sync(other, coord)
+    sync_all(other, coord)
     # translated on the coordinator's desk, never assigned to this translator
     translations.add_translation(
         coord.conn, coord.pseudonym, earlier, "text", "en",
         "The families left on foot for Mopti.\nA truck was burned near the well.")
-    tes = _assigned(project, fields=("text",))
+    tes = assigned(project, fields=("text",))
     assert not trad.conn.execute("SELECT 1 FROM record WHERE id = ?", (earlier,)).fetchone()
     shared = json.loads(trad.conn.execute("SELECT memory FROM assignment").fetchone()[0])
     assert shared == [["Les familles sont parties à pied vers Mopti.",
