@@ -82,12 +82,17 @@ def check(conn: Connection, item: Mapping[str, Any], *, sender_id: str, seq: int
     rule(conn, item, who, me.device_id)
 
 
+def names_a_translator(conn: Connection, pseudonym: Any) -> bool:
+    """``pseudonym`` is an approved (or since revoked) translator's of the roster."""
+    return any(p.pseudonym == pseudonym
+               for p in peers(conn, role="translator", include_revoked=True))
+
+
 def _relayed(conn: Connection, kind: str, item: Mapping[str, Any], who: Peer) -> bool:
     """A translation a coordinator passes on to the record's monitor names its
-    translator, an approved (or since revoked) translator of the roster."""
-    return kind == "translation" and who.role == "coordinator" and any(
-        p.pseudonym == item.get("translator")
-        for p in peers(conn, role="translator", include_revoked=True))
+    translator, not the coordinator."""
+    return kind == "translation" and who.role == "coordinator" and names_a_translator(
+        conn, item.get("translator"))
 
 
 def _not_in_future(value: Any, now: dt.datetime | None) -> None:
@@ -185,4 +190,4 @@ def _glossary(conn: Connection, item: Mapping[str, Any], who: Peer, me: str) -> 
 _RULES = {"version": _version, "attachment": _attachment, "review": _review,
           "assignment": _assignment, "translation": _translation, "glossary": _glossary}
 
-__all__ = ["NotAllowed", "check", "sender"]
+__all__ = ["NotAllowed", "check", "names_a_translator", "sender"]

@@ -17,7 +17,7 @@ from typing import Any
 from . import audit, authorize, glossary, model
 from .errors import ItemRejected
 from .jsonutil import canonical, sha256_hex
-from .membership import membership, peers
+from .membership import membership
 from .memory import MAX_SHARED, MAX_SHARED_CHARS
 from .outbox import ATTACHMENT_COLUMNS, author_device, enqueue, item_hash
 from .records import atomic, index_text, reindex, version_hash
@@ -334,8 +334,7 @@ def _relay_to_author(conn: Connection, item: Mapping[str, Any], translation_id: 
     if not conn.execute("SELECT 1 FROM assignment WHERE record_id = ? AND target_lang = ? "
                         "AND origin = 'local'", (item["record_id"], target)).fetchone():
         return
-    if not any(p.pseudonym == item["translator"]
-               for p in peers(conn, role="translator", include_revoked=True)):
+    if not authorize.names_a_translator(conn, item["translator"]):
         return  # a coordinator's own translation went to the monitor from its device
     enqueue(conn, "translation", translation_id, item["record_id"])
 

@@ -174,9 +174,11 @@ def audience(conn: Connection, member: Membership, item: Mapping[str, Any]) -> l
         if origin:
             ids.add(origin[0])
     elif kind == "assignment" and item.get("copy") == "author":
-        author = author_device(conn, item.get("record_id"))
-        if author is not None:  # the record's monitor learns who translates it
-            ids.add(author)
+        # the record's monitor learns who translates it (the device kept at assigning)
+        author = conn.execute("SELECT author_device FROM assignment WHERE id = ?",
+                              (item.get("id"),)).fetchone()
+        if author and author[0]:
+            ids.add(str(author[0]))
     elif kind == "assignment":
         ids.add(str(item["translator_device"]))
     elif kind == "translation" and member.is_coordinator:

@@ -29,7 +29,7 @@ from fieldapp.translations import TARGET_LANGS
 
 from ..forms.labels import KIND_LABELS, field_label
 from .access import DeskAccess
-from .labels import language_name
+from .labels import language_name, short_text
 
 TRANSLATABLE = ("text", "summary", "title", "description")
 MAX_LISTED = 500
@@ -40,8 +40,7 @@ def choice_label(title: str, summary: str, assigned: list[str]) -> str:
     and the languages it is already assigned into."""
     label = title
     if summary and summary != title:
-        short = summary if len(summary) <= 70 else summary[:69].rstrip() + "…"
-        label = _("{title} — {summary}").format(title=title, summary=short)
+        label = _("{title} — {summary}").format(title=title, summary=short_text(summary, 70))
     if assigned:
         label = _("{label} (already assigned: {languages})").format(
             label=label, languages=", ".join(language_name(lang) for lang in assigned))
