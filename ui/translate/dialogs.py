@@ -36,14 +36,15 @@ MAX_LISTED = 500
 
 
 def choice_label(title: str, summary: str, assigned: list[str]) -> str:
-    """A record in the assign list: its title (a testimony's witness code) and summary,
-    and the languages it is already assigned into."""
+    """A record in the assign list: its title (a testimony's witness code), the languages
+    it is already assigned into (before the summary, which a narrow dialog cuts), and its
+    summary."""
     label = title
-    if summary and summary != title:
-        label = _("{title} — {summary}").format(title=title, summary=short_text(summary, 70))
     if assigned:
         label = _("{label} (already assigned: {languages})").format(
             label=label, languages=", ".join(language_name(lang) for lang in assigned))
+    if summary and summary != title:
+        label = _("{title} — {summary}").format(title=label, summary=short_text(summary, 70))
     return label
 
 
